@@ -1,0 +1,192 @@
+"""Fetch, verify and safely extract a MovieLens zip into the user cache dir.
+
+The zip is downloaded by pooch to a temporary name in the cache and only moved into
+place once its MD5 matches; extraction writes to a temporary folder and renames it
+once every expected member is out. A failure of either leaves the cache as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from movielens_tui.data.registry import DatasetSpec
+from movielens_tui.errors import DownloadError
+
+Progress = Callable[[int, int], None]  # (bytes_done, bytes_total)
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # no MovieLens 100K/1M member comes close
+
+
+def dataset_dir(spec: DatasetSpec, cache: Path) -> Path:
+    """Where the extracted dataset lives in the cache, keyed by name and checksum."""
+    return cache / f"{spec.name}-{spec.md5[:12]}" / spec.folder
+
+
+def is_complete(folder: Path, spec: DatasetSpec) -> bool:
+    return all((folder / name).is_file() for name in spec.required)
+
+
+class _PoochProgress:
+    """The small tqdm-like object pooch's HTTPDownloader drives."""
+
+    def __init__(self, callback: Progress, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.n = 0
+
+    def update(self, chunk: int) -> None:
+        self.n += chunk
+        self.callback(self.n, self.total)
+
+    def reset(self) -> None:
+        self.n = 0
+
+    def refresh(self) -> None:
+        self.callback(self.n, self.total)
+
+    def close(self) -> None:
+        self.callback(self.n, self.total)
+
+
+def _no_network_hint(spec: DatasetSpec) -> str:
+    return (
+        f"pass --data PATH (an {spec.folder} folder or {spec.zip_name}) "
+        "or set MOVIELENS_TUI_DATA to use a local copy"
+    )
+
+
+def download_zip(
+    spec: DatasetSpec,
+    cache: Path,
+    progress: Progress | None = None,
+    url: str | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Download ``spec``'s zip into ``cache`` (once) and verify its MD5."""
+    import pooch
+    import requests
+
+    url = url or spec.url
+    cache.mkdir(parents=True, exist_ok=True)
+    downloader = pooch.HTTPDownloader(
+        progressbar=_PoochProgress(progress, spec.size) if progress else False,
+        timeout=timeout,
+    )
+    try:
+        path = pooch.retrieve(
+            url,
+            known_hash=f"md5:{spec.md5}",
+            fname=spec.zip_name,
+            path=cache,
+            downloader=downloader,
+        )
+    except ValueError as exc:  # pooch: hash mismatch
+        if "hash" in str(exc).lower():
+            raise DownloadError(
+                f"{url}: downloaded file failed its MD5 check (expected {spec.md5}); "
+                f"nothing was kept; try again later or {_no_network_hint(spec)}"
+            ) from None
+        raise DownloadError(f"{url}: {exc}; {_no_network_hint(spec)}") from None
+    except requests.exceptions.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "error"
+        raise DownloadError(
+            f"{url}: the server answered HTTP {status}; {_no_network_hint(spec)}"
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        reason = type(exc).__name__
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = "could not connect (offline, DNS failure or connection dropped)"
+        raise DownloadError(
+            f"downloading {url} failed: {reason}; {_no_network_hint(spec)}"
+        ) from None
+    except OSError as exc:
+        raise DownloadError(f"downloading {url} failed: {exc}; {_no_network_hint(spec)}") from None
+    return Path(path)
+
+
+def _check_member_name(name: str, zip_path: Path) -> None:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        raise DownloadError(
+            f"{zip_path}: refusing an unsafe member {name!r} (absolute path or '..'); "
+            "delete the zip and download it again"
+        )
+
+
+def extract(zip_path: Path, spec: DatasetSpec, target: Path) -> Path:
+    """Extract only ``spec``'s expected members of ``zip_path`` into ``target`` atomically."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            infos = archive.infolist()
+            for info in infos:
+                _check_member_name(info.filename, zip_path)
+            by_name = {info.filename: info for info in infos}
+            wanted = set(spec.members)
+            missing = [m for m in (f"{spec.folder}/{r}" for r in spec.required) if m not in by_name]
+            if missing:
+                raise DownloadError(
+                    f"{zip_path}: not a {spec.name} zip, it lacks {', '.join(missing)}"
+                )
+            for name in sorted(wanted & by_name.keys()):
+                _extract_member(archive, by_name[name], tmp / PurePosixPath(name).name, zip_path)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except zipfile.BadZipFile as exc:
+        raise DownloadError(f"{zip_path}: not a valid zip ({exc}); delete it and retry") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _extract_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, zip_path: Path
+) -> None:
+    limit = min(info.file_size, MAX_MEMBER_BYTES)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise DownloadError(f"{zip_path}: member {info.filename} is too large ({info.file_size})")
+    written = 0
+    with archive.open(info) as source, open(dest, "wb") as out:
+        while chunk := source.read(1 << 16):
+            written += len(chunk)
+            if written > limit:
+                raise DownloadError(
+                    f"{zip_path}: member {info.filename} is larger than it declares; "
+                    "the zip is corrupt or hostile, delete it and retry"
+                )
+            out.write(chunk)
+
+
+def fetch(
+    spec: DatasetSpec,
+    cache: Path,
+    progress: Progress | None = None,
+    url: str | None = None,
+) -> Path:
+    """Return the extracted dataset folder, downloading and extracting on first use."""
+    folder = dataset_dir(spec, cache)
+    if is_complete(folder, spec):
+        return folder
+    zip_path = download_zip(spec, folder.parent, progress, url)
+    try:
+        return extract(zip_path, spec, folder)
+    except DownloadError:
+        zip_path.unlink(missing_ok=True)
+        raise
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

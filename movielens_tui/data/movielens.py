@@ -1,0 +1,418 @@
+"""Parse and validate a MovieLens 100K folder into a :class:`Dataset`.
+
+Ids are 0-based integers internally (``user``/``movie`` columns and row positions);
+the original MovieLens ids stay in ``users.user_id`` and ``movies.movie_id`` and are
+what people see and type. Every malformed input raises :class:`DataError` with the
+file, the line number and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from movielens_tui.errors import DataError
+
+DEFAULT_GENRES: tuple[str, ...] = (
+    "unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+USER_COLUMNS = ("user_id", "age", "sex", "occupation", "zip_code")
+ITEM_COLUMNS = ("movie_id", "title", "release_date", "video_release_date", "imdb_url")
+RATING_COLUMNS = ("user_id", "movie_id", "rating", "unix_timestamp")
+GENRE_SEED = 0
+_BINARY_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A parsed, validated MovieLens dataset.
+
+    ``users`` row *i* is internal user *i*; ``movies`` row *j* is internal movie *j*;
+    ``ratings`` has int32 ``user`` / ``movie`` positions, float32 ``rating`` and int64
+    ``timestamp``.
+    """
+
+    name: str
+    users: pd.DataFrame
+    movies: pd.DataFrame
+    ratings: pd.DataFrame
+    genres: tuple[str, ...]
+    fingerprint: str
+    path: Path | None = None
+    occupations: tuple[str, ...] = ()
+    _user_pos: dict[int, int] = field(default_factory=dict, repr=False)
+    _movie_pos: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._user_pos:
+            self._user_pos.update({int(u): i for i, u in enumerate(self.users["user_id"])})
+        if not self._movie_pos:
+            self._movie_pos.update({int(m): j for j, m in enumerate(self.movies["movie_id"])})
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_movies(self) -> int:
+        return len(self.movies)
+
+    @property
+    def n_ratings(self) -> int:
+        return len(self.ratings)
+
+    def user_index(self, user_id: int) -> int:
+        """Internal position of an original MovieLens user id."""
+        try:
+            return self._user_pos[int(user_id)]
+        except (KeyError, ValueError):
+            raise DataError(
+                f"user {user_id} is not in {self.name} (ids run from "
+                f"{self.users['user_id'].min()} to {self.users['user_id'].max()})"
+            ) from None
+
+    def movie_index(self, movie_id: int) -> int:
+        """Internal position of an original MovieLens movie id."""
+        try:
+            return self._movie_pos[int(movie_id)]
+        except (KeyError, ValueError):
+            raise DataError(
+                f"movie {movie_id} is not in {self.name} (ids run from "
+                f"{self.movies['movie_id'].min()} to {self.movies['movie_id'].max()})"
+            ) from None
+
+    def has_user(self, user_id: int) -> bool:
+        return int(user_id) in self._user_pos
+
+    def rated_by(self, user: int) -> np.ndarray:
+        """Internal movie positions rated by internal user ``user``."""
+        r = self.ratings
+        return r["movie"].to_numpy()[r["user"].to_numpy() == user]
+
+    def with_extra_user(self, movie_ratings: dict[int, float]) -> tuple[Dataset, int]:
+        """A copy with one new user who rated ``{internal movie: rating}``.
+
+        Returns the new dataset and the new user's internal position. The new user
+        gets the next free original id and a copy of no demographic data.
+        """
+        new_pos = self.n_users
+        new_id = int(self.users["user_id"].max()) + 1
+        extra_user = pd.DataFrame(
+            {"user_id": [new_id], "age": [pd.NA], "sex": [""], "occupation": ["you"],
+             "zip_code": [""]}
+        )  # fmt: skip
+        users = pd.concat([self.users, extra_user], ignore_index=True)
+        extra = pd.DataFrame(
+            {
+                "user": np.full(len(movie_ratings), new_pos, dtype=np.int32),
+                "movie": np.fromiter(movie_ratings.keys(), dtype=np.int32),
+                "rating": np.fromiter(movie_ratings.values(), dtype=np.float32),
+                "timestamp": np.zeros(len(movie_ratings), dtype=np.int64),
+            }
+        )
+        ratings = pd.concat([self.ratings, extra], ignore_index=True)
+        return (
+            Dataset(
+                name=self.name,
+                users=users,
+                movies=self.movies,
+                ratings=ratings,
+                genres=self.genres,
+                fingerprint=self.fingerprint,
+                path=self.path,
+                occupations=self.occupations,
+            ),
+            new_pos,
+        )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a file, turning a missing or unreadable file into a clear DataError."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(
+            f"{path}: file is missing; point --data at a complete ml-100k folder or its zip"
+        ) from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected a file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def decode_text(raw: bytes, filename: str) -> str:
+    """Decode a MovieLens text file: UTF-8 when it is valid UTF-8, else latin-1.
+
+    ml-100k ships latin-1; a copy re-saved as UTF-8 decodes correctly too. Binary
+    content (NUL bytes, a gzip or zip stream) is refused.
+    """
+    if not raw.strip():
+        raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
+    if raw.startswith(_BINARY_MAGIC) or b"\x00" in raw:
+        raise DataError(
+            f"{filename}: is binary data, not a MovieLens text file; "
+            "restore it from the original ml-100k zip"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def parse_table(
+    text: str,
+    filename: str,
+    sep: str,
+    columns: Sequence[str],
+    integer_columns: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split ``text`` into a string DataFrame with exactly ``len(columns)`` fields per line.
+
+    Blank lines are skipped. Returns the frame and the 1-based line number of every row.
+    Integer columns are converted; a wrong field count or a non-integer value raises
+    DataError naming the line.
+    """
+    lines = text.splitlines()
+    want = len(columns) - 1
+    line_numbers: list[int] = []
+    kept: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        found = line.count(sep)
+        if found != want:
+            raise DataError(
+                f"{filename} line {number}: expected {len(columns)} fields separated by "
+                f"{sep!r}, found {found + 1}; fix or remove that line"
+            )
+        kept.append(line)
+        line_numbers.append(number)
+    if not kept:
+        raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
+    frame = pd.read_csv(
+        io.StringIO("\n".join(kept)),
+        sep=sep,
+        header=None,
+        names=list(columns),
+        dtype=str,
+        keep_default_na=False,
+        quoting=3,  # csv.QUOTE_NONE: quotes are part of titles
+        engine="c",
+    )
+    numbers = np.asarray(line_numbers, dtype=np.int64)
+    for column in integer_columns:
+        values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+        bad = values.isna() | (values != np.floor(values))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{filename} line {numbers[row]}: {column} is {frame[column].iloc[row]!r}, "
+                "expected a whole number"
+            )
+        frame[column] = values.astype(np.int64)
+    return frame, numbers
+
+
+def _first_duplicate(values: pd.Series, numbers: np.ndarray, filename: str, what: str) -> None:
+    dup = values.duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        first = int(numbers[int(np.flatnonzero((values == values.iloc[row]).to_numpy())[0])])
+        raise DataError(
+            f"{filename} line {numbers[row]}: duplicate {what} {values.iloc[row]} "
+            f"(first seen on line {first}); remove one of them"
+        )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def parse_genres(raw: bytes | None, filename: str = "u.genre") -> tuple[str, ...]:
+    """Genre names in flag order, from ``u.genre`` (``name|index``)."""
+    if raw is None:
+        return DEFAULT_GENRES
+    frame, numbers = parse_table(
+        decode_text(raw, filename), filename, "|", ("name", "index"), ("index",)
+    )
+    if list(frame["index"]) != list(range(len(frame))):
+        raise DataError(f"{filename}: genre indices must run 0, 1, 2, ... in order")
+    return tuple("Children" if n == "Children's" else n for n in frame["name"])
+
+
+def parse_users(raw: bytes, filename: str = "u.user") -> pd.DataFrame:
+    """``u.user``: user_id|age|sex|occupation|zip_code."""
+    frame, numbers = parse_table(
+        decode_text(raw, filename), filename, "|", USER_COLUMNS, ("user_id", "age")
+    )
+    _first_duplicate(frame["user_id"], numbers, filename, "user_id")
+    bad_age = ((frame["age"] < 0) | (frame["age"] > 150)).to_numpy()
+    if bad_age.any():
+        row = int(np.flatnonzero(bad_age)[0])
+        raise DataError(f"{filename} line {numbers[row]}: age {frame['age'].iloc[row]} is not 0-150")
+    return frame.astype({"user_id": np.int64, "age": np.int64})
+
+
+def parse_movies(
+    raw: bytes, genres: Sequence[str], filename: str = "u.item", seed: int = GENRE_SEED
+) -> pd.DataFrame:
+    """``u.item``: movie_id|title|release_date|video_release_date|imdb_url|19 genre flags."""
+    flag_columns = list(genres)
+    frame, numbers = parse_table(
+        decode_text(raw, filename),
+        filename,
+        "|",
+        (*ITEM_COLUMNS, *flag_columns),
+        ("movie_id", *flag_columns),
+    )
+    _first_duplicate(frame["movie_id"], numbers, filename, "movie_id")
+    flags = frame[flag_columns].to_numpy()
+    bad = ~np.isin(flags, (0, 1))
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        raise DataError(
+            f"{filename} line {numbers[row]}: genre flag {flag_columns[col]} is "
+            f"{flags[row, col]}, expected 0 or 1"
+        )
+    add_derived_columns(frame, flag_columns, seed)
+    return frame
+
+
+def add_derived_columns(movies: pd.DataFrame, genres: Sequence[str], seed: int) -> None:
+    """``year`` (nullable), ``genres`` (list), ``all_genres`` ('-'-joined) and ``genre``.
+
+    ``genre`` is the colab's single random genre per movie, made reproducible by ``seed``.
+    """
+    dates = pd.to_datetime(movies["release_date"], format="%d-%b-%Y", errors="coerce")
+    movies["year"] = dates.dt.year.astype("Int64")
+    flags = movies[list(genres)].to_numpy().astype(bool)
+    names = np.asarray(genres, dtype=object)
+    lists = [list(names[row]) for row in flags]
+    movies["genres"] = lists
+    movies["all_genres"] = ["-".join(g) if g else "Other" for g in lists]
+    rng = np.random.default_rng(seed)
+    movies["genre"] = [str(rng.choice(g)) if g else "Other" for g in lists]
+
+
+def parse_ratings(
+    raw: bytes,
+    user_pos: dict[int, int],
+    movie_pos: dict[int, int],
+    filename: str = "u.data",
+) -> pd.DataFrame:
+    """A u.data-format file (tab: user_id, movie_id, rating, unix_timestamp).
+
+    Returns internal positions; unknown users or movies, ratings outside 1-5 and a
+    user rating the same movie twice are refused with the line number.
+    """
+    frame, numbers = parse_table(
+        decode_text(raw, filename), filename, "\t", RATING_COLUMNS, ("user_id", "movie_id")
+    )
+    ts = pd.to_numeric(frame["unix_timestamp"].str.strip(), errors="coerce")
+    rating = pd.to_numeric(frame["rating"].str.strip(), errors="coerce")
+    for name, values in (("rating", rating), ("unix_timestamp", ts)):
+        bad = values.isna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{filename} line {numbers[row]}: {name} is {frame[name].iloc[row]!r}, "
+                "expected a number"
+            )
+    out_of_range = ((rating < 1) | (rating > 5)).to_numpy()
+    if out_of_range.any():
+        row = int(np.flatnonzero(out_of_range)[0])
+        raise DataError(
+            f"{filename} line {numbers[row]}: rating {frame['rating'].iloc[row]} is outside "
+            "1 to 5"
+        )
+    users = frame["user_id"].map(user_pos)
+    movies = frame["movie_id"].map(movie_pos)
+    for what, original, mapped, source in (
+        ("user", frame["user_id"], users, "u.user"),
+        ("movie", frame["movie_id"], movies, "u.item"),
+    ):
+        missing = mapped.isna().to_numpy()
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise DataError(
+                f"{filename} line {numbers[row]}: rating for unknown {what} "
+                f"{original.iloc[row]} (not in {source})"
+            )
+    out = pd.DataFrame(
+        {
+            "user": users.to_numpy(dtype=np.int32),
+            "movie": movies.to_numpy(dtype=np.int32),
+            "rating": rating.to_numpy(dtype=np.float32),
+            "timestamp": ts.to_numpy(dtype=np.int64),
+        }
+    )
+    key = out["user"].to_numpy(np.int64) * (len(movie_pos) + 1) + out["movie"].to_numpy()
+    dup = pd.Series(key).duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0])
+        raise DataError(
+            f"{filename} line {numbers[row]}: user {frame['user_id'].iloc[row]} rated movie "
+            f"{frame['movie_id'].iloc[row]} twice; keep one of the two lines"
+        )
+    return out
+
+
+def _occupations(folder: Path) -> tuple[str, ...]:
+    path = folder / "u.occupation"
+    if not path.exists():
+        return ()
+    try:
+        return tuple(
+            line.strip() for line in decode_text(path.read_bytes(), str(path)).splitlines()
+            if line.strip()
+        )
+    except DataError:
+        return ()
+
+
+def load_folder(folder: Path, name: str = "ml-100k", genre_seed: int = GENRE_SEED) -> Dataset:
+    """Parse and validate an ml-100k folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder; pass an ml-100k folder or its zip with --data")
+    raw_data = read_bytes(folder / "u.data")
+    raw_item = read_bytes(folder / "u.item")
+    raw_user = read_bytes(folder / "u.user")
+    genre_path = folder / "u.genre"
+    raw_genre = read_bytes(genre_path) if genre_path.exists() else None
+    genres = parse_genres(raw_genre, str(genre_path))
+    users = parse_users(raw_user, str(folder / "u.user"))
+    movies = parse_movies(raw_item, genres, str(folder / "u.item"), seed=genre_seed)
+    user_pos = {int(u): i for i, u in enumerate(users["user_id"])}
+    movie_pos = {int(m): j for j, m in enumerate(movies["movie_id"])}
+    ratings = parse_ratings(raw_data, user_pos, movie_pos, str(folder / "u.data"))
+    digest = hashlib.sha256()
+    for raw in (raw_data, raw_item, raw_user):
+        digest.update(hashlib.sha256(raw).digest())
+    return Dataset(
+        name=name,
+        users=users,
+        movies=movies,
+        ratings=ratings,
+        genres=genres,
+        fingerprint=digest.hexdigest()[:16],
+        path=folder,
+        occupations=_occupations(folder),
+        _user_pos=user_pos,
+        _movie_pos=movie_pos,
+    )
+
+
+def read_ratings_file(path: Path, dataset: Dataset) -> pd.DataFrame:
+    """Read a u.data-format file (e.g. ``u1.base``) against ``dataset``'s users and movies."""
+    return parse_ratings(read_bytes(Path(path)), dataset._user_pos, dataset._movie_pos, str(path))

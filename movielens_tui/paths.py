@@ -1,0 +1,55 @@
+"""Where movielens-tui keeps downloaded data (cache) and models / ratings (data)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "movielens-tui"
+
+
+def cache_dir() -> Path:
+    """Downloaded datasets; override with ``MOVIELENS_TUI_CACHE``."""
+    env = os.environ.get("MOVIELENS_TUI_CACHE")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
+def data_dir() -> Path:
+    """Trained models and the user's own ratings; override with ``MOVIELENS_TUI_HOME``."""
+    env = os.environ.get("MOVIELENS_TUI_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def models_dir() -> Path:
+    """Saved models, one ``.npz`` per name."""
+    return data_dir() / "models"
+
+
+def my_ratings_path(dataset_name: str = "ml-100k") -> Path:
+    """The user's own ratings for a dataset."""
+    return data_dir() / f"my-ratings-{dataset_name}.json"
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so a crash leaves either the old or the new file."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

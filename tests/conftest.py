@@ -1,0 +1,49 @@
+"""Shared fixtures: a small generated MovieLens folder, the real ml-100k when available,
+and isolated cache/data dirs so tests never touch the user's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from movielens_tui.data.movielens import Dataset, load_folder
+from movielens_tui.data.synthetic import write_movielens_folder
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the cache and data dirs at a temp folder; forget MOVIELENS_TUI_DATA."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MOVIELENS_TUI_HOME", str(home / "data"))
+    monkeypatch.setenv("MOVIELENS_TUI_CACHE", str(home / "cache"))
+    monkeypatch.delenv("MOVIELENS_TUI_DATA", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def small_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated ml-100k-format folder: 60 users, 80 movies, 1,500 ratings, u1-u5 folds."""
+    return write_movielens_folder(tmp_path_factory.mktemp("small") / "ml-100k")
+
+
+@pytest.fixture(scope="session")
+def small_dataset(small_data_dir: Path) -> Dataset:
+    return load_folder(small_data_dir)
+
+
+@pytest.fixture(scope="session")
+def ml100k_dir() -> Path:
+    """The real MovieLens 100K folder from MOVIELENS_100K_DIR; skips when absent."""
+    value = os.environ.get("MOVIELENS_100K_DIR")
+    if not value or not (Path(value) / "u.data").is_file():
+        pytest.skip("MOVIELENS_100K_DIR is not set to an ml-100k folder")
+    return Path(value)
+
+
+@pytest.fixture(scope="session")
+def ml100k(ml100k_dir: Path) -> Dataset:
+    return load_folder(ml100k_dir)
