@@ -1,0 +1,253 @@
+"""Command line: ``movielens-tui`` opens the app; subcommands run the same engine headless.
+
+Nothing heavy is imported at module level: ``--help`` and ``--version`` answer without
+pandas or TensorFlow, and each subcommand imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from movielens_tui import __version__
+
+PROG = "movielens-tui"
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="an ml-100k folder or zip (default: $MOVIELENS_TUI_DATA, else the verified download)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    return common
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def _model_source(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--model", metavar="FILE", help="a saved model (.npz)")
+    group.add_argument(
+        "--preset", metavar="P", help="train this preset now instead of loading a model"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _measure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--measure", choices=("dot", "cosine"), default="dot")
+    parser.add_argument("-k", type=int, default=6, help="how many results (default 6)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="Collaborative filtering on MovieLens: run with no command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--model", metavar="FILE", help="open the app with this saved model")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    stats = sub.add_parser("stats", parents=[common], help="dataset statistics")
+    stats.add_argument("--top", type=int, default=10, help="rows in the top lists (default 10)")
+    stats.add_argument(
+        "--min-ratings", type=int, default=20, help="minimum ratings for top by mean (default 20)"
+    )
+    _json_flag(stats)
+
+    train = sub.add_parser("train", parents=[common], help="train a model and save it")
+    train.add_argument("--preset", default="biased-mf", help="preset name (default biased-mf)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", metavar="FILE", help="where to save (default: the data dir)")
+    train.add_argument(
+        "--set",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="override any hyperparameter (repeatable)",
+    )
+    for flag in ("dim", "iterations", "learning-rate", "init-stddev", "regularization",
+                 "gravity", "batch-size"):  # fmt: skip
+        train.add_argument(f"--{flag}", metavar="X", help=f"override {flag.replace('-', '_')}")
+    _json_flag(train)
+
+    evaluate = sub.add_parser("evaluate", parents=[common], help="cross-validate a preset")
+    evaluate.add_argument("--preset", default="biased-mf")
+    evaluate.add_argument("--seed", type=int, default=0)
+    how = evaluate.add_mutually_exclusive_group()
+    how.add_argument("--folds", action="store_true", help="canonical u1..u5 folds (default)")
+    how.add_argument("--holdout", type=float, metavar="F", help="random holdout fraction")
+    how.add_argument("--train", metavar="FILE", help="a u.data-format training file")
+    evaluate.add_argument("--test", metavar="FILE", help="the matching test file (with --train)")
+    evaluate.add_argument(
+        "--set", metavar="NAME=VALUE", action="append", default=[], help="override hyperparameters"
+    )
+    _json_flag(evaluate)
+
+    neighbors = sub.add_parser("neighbors", parents=[common], help="nearest movies to a title")
+    neighbors.add_argument("query", help="a title, fuzzy (e.g. 'aladdin') or a movie id")
+    _measure(neighbors)
+    _model_source(neighbors)
+    _json_flag(neighbors)
+
+    recommend = sub.add_parser("recommend", parents=[common], help="top-k movies for a user")
+    recommend.add_argument("--user", type=int, required=True, help="MovieLens user id")
+    recommend.add_argument("--exclude-rated", action="store_true", help="skip movies they rated")
+    _measure(recommend)
+    _model_source(recommend)
+    _json_flag(recommend)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``movielens-tui`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    data = getattr(args, "data", None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    handlers: dict[str | None, Callable[[argparse.Namespace, Any], int]] = {
+        None: _cmd_app,
+        "stats": _cmd_stats,
+        "train": _cmd_train,
+        "evaluate": _cmd_evaluate,
+        "neighbors": _cmd_neighbors,
+        "recommend": _cmd_recommend,
+    }
+    from movielens_tui.errors import MovieLensError
+
+    try:
+        return handlers[args.command](args, data)
+    except MovieLensError as exc:
+        if debug:
+            raise
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `movielens-tui stats --json | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _load_dataset(data: str | None, quiet: bool = False):  # noqa: ANN202
+    """Load the dataset, showing a download progress bar on stderr if one is needed."""
+    from movielens_tui.data import source
+
+    if quiet:
+        return source.load(data)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("Downloading ml-100k", total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return source.load(data, progress=progress)
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_app(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.tui.app import run_app
+
+    run_app(data=data, model_path=args.model, debug=bool(getattr(args, "debug", False)))
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.data import stats
+
+    dataset = _load_dataset(data, quiet=args.json)
+    report = stats.report(dataset, top=args.top, min_ratings=args.min_ratings)
+    if args.json:
+        _print_json(report)
+        return 0
+    from movielens_tui.cli_tables import stats_tables
+
+    console = _console()
+    for renderable in stats_tables(report):
+        console.print(renderable)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import train_command
+
+    return train_command(args, _load_dataset(data, quiet=args.json))
+
+
+def _cmd_evaluate(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import evaluate_command
+
+    return evaluate_command(args, _load_dataset(data, quiet=args.json))
+
+
+def _cmd_neighbors(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import neighbors_command
+
+    return neighbors_command(args, _load_dataset(data, quiet=args.json))
+
+
+def _cmd_recommend(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import recommend_command
+
+    return recommend_command(args, _load_dataset(data, quiet=args.json))

@@ -1,0 +1,204 @@
+"""The user's own movie ratings ("rate movies yourself"), kept as JSON in the user data dir.
+
+The file maps *original* MovieLens movie ids to ratings 1-5::
+
+    {"format": 1, "dataset": "ml-100k", "ratings": {"1": 5, "71": 4}}
+
+Every change is written at once and atomically. A file that cannot be understood is
+never overwritten: it is renamed aside (``*.corrupt-<time>.json``) and the caller gets
+a one-line message naming both paths.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from movielens_tui import paths
+from movielens_tui.errors import DataError
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+
+FORMAT = 1
+MIN_RATING = 1.0
+MAX_RATING = 5.0
+
+
+class CorruptRatingsFile(DataError):
+    """The ratings file was unreadable; it has been moved to ``moved_to``."""
+
+    def __init__(self, message: str, path: Path, moved_to: Path | None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.moved_to = moved_to
+
+
+def check_rating(rating: float) -> float:
+    """``rating`` as a float, or ValueError when it is not a number from 1 to 5."""
+    if isinstance(rating, bool):
+        raise ValueError(f"rating {rating!r} is not a number; use 1 to 5")
+    try:
+        value = float(rating)
+    except (TypeError, ValueError):
+        raise ValueError(f"rating {rating!r} is not a number; use 1 to 5") from None
+    if not math.isfinite(value) or not MIN_RATING <= value <= MAX_RATING:
+        raise ValueError(f"rating {rating!r} is outside 1 to 5")
+    return value
+
+
+def parse(text: str) -> dict[int, float]:
+    """Parse the JSON text of a ratings file; ValueError with a one-line reason if invalid."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("ratings"), dict):
+        raise ValueError('expected an object with a "ratings" object')
+    version = data.get("format", FORMAT)
+    if version != FORMAT:
+        raise ValueError(f"format {version!r} is not understood (this version reads {FORMAT})")
+    out: dict[int, float] = {}
+    for key, value in data["ratings"].items():
+        try:
+            movie_id = int(key)
+        except ValueError:
+            raise ValueError(f"movie id {key!r} is not a whole number") from None
+        try:
+            out[movie_id] = check_rating(value)
+        except ValueError as exc:
+            raise ValueError(f"movie {movie_id}: {exc}") from None
+    return out
+
+
+def dumps(ratings: Mapping[int, float], dataset_name: str) -> bytes:
+    """The JSON bytes written for ``ratings``; whole ratings are stored as integers."""
+    body = {
+        str(int(m)): int(r) if float(r).is_integer() else float(r)
+        for m, r in sorted(ratings.items())
+    }
+    doc = {"format": FORMAT, "dataset": dataset_name, "ratings": body}
+    return (json.dumps(doc, indent=1) + "\n").encode("utf-8")
+
+
+def _move_aside(path: Path) -> Path | None:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.stem}.corrupt-{stamp}-{n}{path.suffix}")
+        n += 1
+    try:
+        path.rename(target)
+    except OSError:
+        return None
+    return target
+
+
+def load_file(path: Path) -> dict[int, float]:
+    """Ratings stored at ``path`` ({} when there is no file yet).
+
+    An unreadable or invalid file is renamed aside and :class:`CorruptRatingsFile`
+    is raised; the caller can then start from no ratings without losing the old file.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read your ratings ({exc.strerror})") from None
+    try:
+        return parse(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        moved = _move_aside(path)
+        where = f"moved it to {moved.name}" if moved else "left it in place (could not rename)"
+        raise CorruptRatingsFile(
+            f"{path}: {reason}; {where} and started with no ratings", path, moved
+        ) from None
+
+
+class MyRatings:
+    """The user's ratings for one dataset; every change is saved at once."""
+
+    def __init__(self, dataset_name: str, path: Path | None = None) -> None:
+        self.dataset_name = dataset_name
+        self.path = Path(path) if path is not None else paths.my_ratings_path(dataset_name)
+        self.ratings: dict[int, float] = {}
+        self._writable = True
+
+    @classmethod
+    def open(cls, dataset_name: str, path: Path | None = None) -> tuple[MyRatings, str | None]:
+        """Load the stored ratings; returns the store and a warning (None when all is well).
+
+        A corrupt file yields an empty store plus the warning; a file that could not be
+        moved aside is never written over (the store stays read-only).
+        """
+        store = cls(dataset_name, path)
+        try:
+            store.ratings = load_file(store.path)
+        except CorruptRatingsFile as exc:
+            store._writable = exc.moved_to is not None
+            return store, str(exc)
+        except DataError as exc:
+            store._writable = False
+            return store, str(exc)
+        return store, None
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+    def get(self, movie_id: int) -> float | None:
+        return self.ratings.get(int(movie_id))
+
+    def set(self, movie_id: int, rating: float) -> None:
+        """Rate a movie (original id) and save."""
+        value = check_rating(rating)
+        new = dict(self.ratings)
+        new[int(movie_id)] = value
+        self._save(new)
+
+    def remove(self, movie_id: int) -> bool:
+        """Forget a rating and save; False when the movie was not rated."""
+        if int(movie_id) not in self.ratings:
+            return False
+        new = dict(self.ratings)
+        del new[int(movie_id)]
+        self._save(new)
+        return True
+
+    def clear(self) -> None:
+        self._save({})
+
+    def _save(self, ratings: dict[int, float]) -> None:
+        if not self._writable:
+            raise DataError(
+                f"{self.path}: not saving over a file that could not be read; "
+                "move or fix it, then restart"
+            )
+        try:
+            paths.atomic_write_bytes(self.path, dumps(ratings, self.dataset_name))
+        except OSError as exc:
+            raise DataError(f"{self.path}: cannot save your ratings ({exc.strerror})") from None
+        self.ratings = ratings
+
+    def positions(self, dataset: Dataset) -> dict[int, float]:
+        """``{internal movie position: rating}`` for the rated movies ``dataset`` has."""
+        out: dict[int, float] = {}
+        for movie_id, rating in self.ratings.items():
+            try:
+                out[dataset.movie_index(movie_id)] = rating
+            except DataError:
+                continue
+        return out
+
+    def unknown_ids(self, dataset: Dataset) -> list[int]:
+        """Rated movie ids that ``dataset`` does not have."""
+        known = {int(m) for m in dataset.movies["movie_id"]}
+        return sorted(m for m in self.ratings if m not in known)
