@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -72,6 +73,7 @@ def download_zip(
     import requests
 
     url = url or spec.url
+    pooch.get_logger().setLevel("WARNING")  # its INFO lines would land on stderr / in the TUI
     cache.mkdir(parents=True, exist_ok=True)
     downloader = pooch.HTTPDownloader(
         progressbar=_PoochProgress(progress, spec.size) if progress else False,
@@ -99,7 +101,11 @@ def download_zip(
         ) from None
     except requests.exceptions.RequestException as exc:
         reason = type(exc).__name__
-        if isinstance(exc, requests.exceptions.ConnectionError):
+        if isinstance(exc, requests.exceptions.Timeout):
+            reason = f"no answer within {timeout:g} s"
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            reason = "the connection dropped before the whole file arrived"
+        elif isinstance(exc, requests.exceptions.ConnectionError):
             reason = "could not connect (offline, DNS failure or connection dropped)"
         raise DownloadError(
             f"downloading {url} failed: {reason}; {_no_network_hint(spec)}"
@@ -114,15 +120,20 @@ def _check_member_name(name: str, zip_path: Path) -> None:
     if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
         raise DownloadError(
             f"{zip_path}: refusing an unsafe member {name!r} (absolute path or '..'); "
-            "delete the zip and download it again"
+            "the zip is damaged or hostile, nothing was extracted"
         )
 
 
 def extract(zip_path: Path, spec: DatasetSpec, target: Path) -> Path:
     """Extract only ``spec``'s expected members of ``zip_path`` into ``target`` atomically."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    created = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise DownloadError(f"{target.parent}: cannot create it ({exc.strerror})") from None
+    done = False
     try:
         with zipfile.ZipFile(zip_path) as archive:
             infos = archive.infolist()
@@ -140,12 +151,31 @@ def extract(zip_path: Path, spec: DatasetSpec, target: Path) -> Path:
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
-    except zipfile.BadZipFile as exc:
-        raise DownloadError(f"{zip_path}: not a valid zip ({exc}); delete it and retry") from None
+        done = True
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DownloadError(
+            f"{zip_path}: not a valid zip or a damaged member ({exc}); nothing was extracted"
+        ) from None
+    except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption
+        raise DownloadError(f"{zip_path}: cannot extract it ({exc})") from None
+    except OSError as exc:
+        raise DownloadError(
+            f"{zip_path}: extracting failed ({exc}); check free disk space"
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            for folder in created:  # innermost first
+                _remove_if_empty(folder)
     return target
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _extract_member(
@@ -153,7 +183,10 @@ def _extract_member(
 ) -> None:
     limit = min(info.file_size, MAX_MEMBER_BYTES)
     if info.file_size > MAX_MEMBER_BYTES:
-        raise DownloadError(f"{zip_path}: member {info.filename} is too large ({info.file_size})")
+        raise DownloadError(
+            f"{zip_path}: member {info.filename} declares {info.file_size} bytes, far more than "
+            "any MovieLens file; the zip is damaged or hostile, nothing was extracted"
+        )
     written = 0
     with archive.open(info) as source, open(dest, "wb") as out:
         while chunk := source.read(1 << 16):
@@ -161,7 +194,7 @@ def _extract_member(
             if written > limit:
                 raise DownloadError(
                     f"{zip_path}: member {info.filename} is larger than it declares; "
-                    "the zip is corrupt or hostile, delete it and retry"
+                    "the zip is damaged or hostile, nothing was extracted"
                 )
             out.write(chunk)
 
@@ -176,12 +209,46 @@ def fetch(
     folder = dataset_dir(spec, cache)
     if is_complete(folder, spec):
         return folder
-    zip_path = download_zip(spec, folder.parent, progress, url)
+    _remove_stale(folder.parent)
+    try:
+        zip_path = download_zip(spec, folder.parent, progress, url)
+    except DownloadError:
+        _remove_if_empty(folder.parent)
+        raise
     try:
         return extract(zip_path, spec, folder)
     except DownloadError:
         zip_path.unlink(missing_ok=True)
+        _remove_if_empty(folder.parent)
         raise
+
+
+STALE_SECONDS = 3600.0
+
+
+def _remove_stale(folder: Path, max_age: float = STALE_SECONDS) -> None:
+    """Delete temp leftovers of a killed download or extraction (older than ``max_age``).
+
+    pooch downloads to ``tmp*`` files and :func:`extract` to ``.<folder>.*`` dirs in
+    this folder; a live run's files are younger than ``max_age`` and are left alone.
+    """
+    import time
+
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for entry in folder.iterdir():
+        if not entry.name.startswith(("tmp", ".")):
+            continue
+        try:
+            if now - entry.lstat().st_mtime < max_age:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def file_md5(path: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,9 @@ class Dataset:
     def has_user(self, user_id: int) -> bool:
         return int(user_id) in self._user_pos
 
+    def has_movie(self, movie_id: int) -> bool:
+        return int(movie_id) in self._movie_pos
+
     def rated_by(self, user: int) -> np.ndarray:
         """Internal movie positions rated by internal user ``user``."""
         r = self.ratings
@@ -154,20 +158,102 @@ def read_bytes(path: Path) -> bytes:
 def decode_text(raw: bytes, filename: str) -> str:
     """Decode a MovieLens text file: UTF-8 when it is valid UTF-8, else latin-1.
 
-    ml-100k ships latin-1; a copy re-saved as UTF-8 decodes correctly too. Binary
-    content (NUL bytes, a gzip or zip stream) is refused.
+    ml-100k ships latin-1; a copy re-saved as UTF-8 (with or without a byte-order
+    mark) decodes correctly too. Binary content (NUL bytes, a gzip or zip stream) and
+    UTF-16 text are refused.
     """
     if not raw.strip():
         raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(
+            f"{filename}: is saved as UTF-16; save it as UTF-8 or latin-1, "
+            "or restore it from the original ml-100k zip"
+        )
     if raw.startswith(_BINARY_MAGIC) or b"\x00" in raw:
         raise DataError(
             f"{filename}: is binary data, not a MovieLens text file; "
             "restore it from the original ml-100k zip"
         )
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+_MAX_INT = 2**62  # ids and timestamps far beyond any real MovieLens value
+
+
+def _split_lines(text: str, filename: str, sep: str, n_fields: int) -> tuple[list[str], list[int]]:
+    """Non-blank lines (split on newlines only) with their 1-based numbers, field counts checked."""
+    kept: list[str] = []
+    numbers: list[int] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if not line.strip():
+            continue
+        if "\r" in line:
+            raise DataError(
+                f"{filename} line {number}: contains a stray carriage return (\\r) inside the "
+                "line; fix or remove that line"
+            )
+        found = line.count(sep) + 1
+        if found != n_fields:
+            raise DataError(
+                f"{filename} line {number}: expected {n_fields} fields separated by "
+                f"{sep!r}, found {found}; fix or remove that line"
+            )
+        kept.append(line)
+        numbers.append(number)
+    return kept, numbers
+
+
+def _read_frame(
+    body: str, sep: str, columns: Sequence[str], dtypes: dict[str, object]
+) -> pd.DataFrame:
+    return pd.read_csv(
+        io.StringIO(body),
+        sep=sep,
+        header=None,
+        names=list(columns),
+        dtype=dtypes,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        quoting=3,  # csv.QUOTE_NONE: quotes are part of titles
+        engine="c",
+    )
+
+
+def _to_numbers(
+    frame: pd.DataFrame, column: str, numbers: np.ndarray, filename: str, whole: bool
+) -> pd.Series:
+    """Convert a string column, naming the first line that is not a (whole) number."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.dtype == object:  # integers too large for int64
+        values = values.astype(np.float64)
+    as_float = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(as_float)
+    if whole:
+        with np.errstate(invalid="ignore"):
+            bad |= ~np.isfinite(as_float) | (as_float != np.floor(as_float))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        kind = "a whole number" if whole else "a number"
+        raise DataError(
+            f"{filename} line {numbers[row]}: {column} is {frame[column].iloc[row]!r}, "
+            f"expected {kind}"
+        )
+    if whole:
+        too_big = (as_float >= _MAX_INT) | (as_float <= -_MAX_INT)
+        if too_big.any():
+            row = int(np.flatnonzero(too_big)[0])
+            raise DataError(
+                f"{filename} line {numbers[row]}: {column} {frame[column].iloc[row].strip()} "
+                "is out of range; fix that line"
+            )
+        return values.astype(np.int64)
+    return values.astype(np.float64)
 
 
 def parse_table(
@@ -176,51 +262,44 @@ def parse_table(
     sep: str,
     columns: Sequence[str],
     integer_columns: Sequence[str] = (),
+    number_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Split ``text`` into a string DataFrame with exactly ``len(columns)`` fields per line.
+    """Split ``text`` into a DataFrame with exactly ``len(columns)`` fields per line.
 
-    Blank lines are skipped. Returns the frame and the 1-based line number of every row.
-    Integer columns are converted; a wrong field count or a non-integer value raises
-    DataError naming the line.
+    Blank lines are skipped; lines are split on newlines only (``\\r\\n`` is fine).
+    Returns the frame and the 1-based line number of every row. ``integer_columns``
+    become int64 and ``number_columns`` float64; the rest stay strings. A wrong field
+    count or a value that is not a (whole) number raises DataError naming the line.
     """
-    lines = text.splitlines()
-    want = len(columns) - 1
-    line_numbers: list[int] = []
-    kept: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        found = line.count(sep)
-        if found != want:
-            raise DataError(
-                f"{filename} line {number}: expected {len(columns)} fields separated by "
-                f"{sep!r}, found {found + 1}; fix or remove that line"
-            )
-        kept.append(line)
-        line_numbers.append(number)
+    kept, line_numbers = _split_lines(text, filename, sep, len(columns))
     if not kept:
         raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
-    frame = pd.read_csv(
-        io.StringIO("\n".join(kept)),
-        sep=sep,
-        header=None,
-        names=list(columns),
-        dtype=str,
-        keep_default_na=False,
-        quoting=3,  # csv.QUOTE_NONE: quotes are part of titles
-        engine="c",
-    )
     numbers = np.asarray(line_numbers, dtype=np.int64)
+    body = "\n".join(kept)
+    dtypes: dict[str, object] = {c: str for c in columns}
+    dtypes.update({c: np.int64 for c in integer_columns})
+    dtypes.update({c: np.float64 for c in number_columns})
+    try:  # fast path: the C parser converts numbers itself
+        with warnings.catch_warnings():  # it warns while probing "inf" as an integer
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = _read_frame(body, sep, columns, dtypes)
+        if len(frame) == len(kept):
+            for column in integer_columns:
+                col = frame[column].to_numpy()
+                if ((col >= _MAX_INT) | (col <= -_MAX_INT)).any():
+                    raise OverflowError(column)
+            for column in number_columns:
+                if frame[column].isna().any():
+                    raise ValueError(column)
+            return frame, numbers
+    except (ValueError, OverflowError):
+        pass
+    # slow path: find the offending line for a precise message
+    frame = pd.DataFrame([line.split(sep) for line in kept], columns=list(columns), dtype=str)
     for column in integer_columns:
-        values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
-        bad = values.isna() | (values != np.floor(values))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(
-                f"{filename} line {numbers[row]}: {column} is {frame[column].iloc[row]!r}, "
-                "expected a whole number"
-            )
-        frame[column] = values.astype(np.int64)
+        frame[column] = _to_numbers(frame, column, numbers, filename, whole=True)
+    for column in number_columns:
+        frame[column] = _to_numbers(frame, column, numbers, filename, whole=False)
     return frame, numbers
 
 
@@ -259,7 +338,15 @@ def parse_users(raw: bytes, filename: str = "u.user") -> pd.DataFrame:
     bad_age = ((frame["age"] < 0) | (frame["age"] > 150)).to_numpy()
     if bad_age.any():
         row = int(np.flatnonzero(bad_age)[0])
-        raise DataError(f"{filename} line {numbers[row]}: age {frame['age'].iloc[row]} is not 0-150")
+        raise DataError(
+            f"{filename} line {numbers[row]}: age {frame['age'].iloc[row]} is not 0-150"
+        )
+    bad_sex = ~frame["sex"].isin(("M", "F")).to_numpy()
+    if bad_sex.any():
+        row = int(np.flatnonzero(bad_sex)[0])
+        raise DataError(
+            f"{filename} line {numbers[row]}: sex is {frame['sex'].iloc[row]!r}, expected M or F"
+        )
     return frame.astype({"user_id": np.int64, "age": np.int64})
 
 
@@ -316,24 +403,20 @@ def parse_ratings(
     user rating the same movie twice are refused with the line number.
     """
     frame, numbers = parse_table(
-        decode_text(raw, filename), filename, "\t", RATING_COLUMNS, ("user_id", "movie_id")
+        decode_text(raw, filename),
+        filename,
+        "\t",
+        RATING_COLUMNS,
+        ("user_id", "movie_id", "unix_timestamp"),
+        ("rating",),
     )
-    ts = pd.to_numeric(frame["unix_timestamp"].str.strip(), errors="coerce")
-    rating = pd.to_numeric(frame["rating"].str.strip(), errors="coerce")
-    for name, values in (("rating", rating), ("unix_timestamp", ts)):
-        bad = values.isna().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{filename} line {numbers[row]}: {name} is {frame[name].iloc[row]!r}, "
-                "expected a number"
-            )
+    ts = frame["unix_timestamp"]
+    rating = frame["rating"]
     out_of_range = ((rating < 1) | (rating > 5)).to_numpy()
     if out_of_range.any():
         row = int(np.flatnonzero(out_of_range)[0])
         raise DataError(
-            f"{filename} line {numbers[row]}: rating {frame['rating'].iloc[row]} is outside "
-            "1 to 5"
+            f"{filename} line {numbers[row]}: rating {rating.iloc[row]:g} is outside 1 to 5"
         )
     users = frame["user_id"].map(user_pos)
     movies = frame["movie_id"].map(movie_pos)
@@ -373,7 +456,8 @@ def _occupations(folder: Path) -> tuple[str, ...]:
         return ()
     try:
         return tuple(
-            line.strip() for line in decode_text(path.read_bytes(), str(path)).splitlines()
+            line.strip()
+            for line in decode_text(path.read_bytes(), str(path)).splitlines()
             if line.strip()
         )
     except DataError:

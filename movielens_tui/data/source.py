@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 from movielens_tui.data import registry
@@ -22,23 +23,39 @@ def resolve_folder(
     from movielens_tui.paths import cache_dir
 
     spec = registry.get(name)
-    data = data or os.environ.get(DATA_ENV) or None
-    if data is None:
+    origin = "--data"
+    if not data and os.environ.get(DATA_ENV):
+        data, origin = os.environ[DATA_ENV], DATA_ENV
+    if not data:
         return fetch(spec, cache_dir(), progress)
     path = Path(data).expanduser()
     if path.is_dir():
-        nested = path / spec.folder
-        if not (path / "u.data").exists() and (nested / "u.data").exists():
-            return nested
-        return path
-    if path.is_file() and path.suffix == ".zip":
+        return _dataset_folder(path, spec)
+    if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
         folder = dataset_dir(spec, cache_dir()).parent / f"local-{file_md5(path)[:12]}"
         if not all((folder / spec.folder / r).is_file() for r in spec.required):
             extract(path, spec, folder / spec.folder)
         return folder / spec.folder
     if not path.exists():
-        raise DataError(f"{path}: no such file or folder; --data takes an ml-100k folder or zip")
-    raise DataError(f"{path}: expected an ml-100k folder or a .zip, got another kind of file")
+        raise DataError(
+            f"{path} (from {origin}): no such file or folder; "
+            f"give an {spec.folder} folder or {spec.zip_name}"
+        )
+    raise DataError(
+        f"{path} (from {origin}): expected an {spec.folder} folder or a .zip, "
+        "got another kind of file"
+    )
+
+
+def _dataset_folder(path: Path, spec: registry.DatasetSpec) -> Path:
+    """``path`` itself, or the one sub-folder (e.g. ``ml-100k/``) that holds the files."""
+    marker = spec.required[0]
+    if (path / marker).exists():
+        return path
+    if (path / spec.folder / marker).exists():
+        return path / spec.folder
+    candidates = sorted(sub for sub in path.iterdir() if (sub / marker).is_file())
+    return candidates[0] if len(candidates) == 1 else path
 
 
 def load(

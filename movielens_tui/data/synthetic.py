@@ -30,6 +30,7 @@ KNOWN_TITLES = (
 )
 _WORDS = ("Night", "River", "Storm", "Garden", "Shadow", "Summer", "Blue", "Iron", "Silent",
           "Golden", "Last", "Secret", "City", "Dream", "Fire", "Winter", "Wild", "Lost")  # fmt: skip
+_CHUNK = 1 << 20
 OCCUPATIONS = ("student", "engineer", "writer", "artist", "doctor", "other", "educator")
 
 
@@ -76,9 +77,14 @@ def synthetic_ratings(
     q = rng.normal(0, 1, (n_movies, dim)) / np.sqrt(dim)
     bu = rng.normal(0, 0.35, n_users)
     bi = rng.normal(0, 0.45, n_movies)
-    raw = 3.55 + bu[users] + bi[movies] + 0.9 * np.sum(p[users] * q[movies], axis=1)
-    raw += rng.normal(0, 0.6, len(raw))
-    rating = np.clip(np.rint(raw), 1, 5).astype(np.int64)
+    noise = rng.normal(0, 0.6, len(users))
+    rating = np.empty(len(users), np.int64)
+    for lo in range(0, len(users), _CHUNK):  # chunks: no (n_ratings x dim) temporaries
+        u, m = users[lo : lo + _CHUNK], movies[lo : lo + _CHUNK]
+        raw = 3.55 + bu[u] + bi[m] + 0.9 * np.sum(p[u] * q[m], axis=1)
+        raw += noise[lo : lo + _CHUNK]
+        rating[lo : lo + _CHUNK] = np.clip(np.rint(raw), 1, 5)
+    del noise
     ts = 874_724_710 + rng.integers(0, 20_000_000, len(rating))
     return pd.DataFrame({"user": users, "movie": movies, "rating": rating, "timestamp": ts})
 

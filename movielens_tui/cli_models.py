@@ -1,0 +1,218 @@
+"""The model subcommands: train, evaluate, neighbors, recommend (headless)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from movielens_tui.errors import DataError, ModelError, ParamError
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+
+_FLAG_PARAMS = ("dim", "iterations", "learning_rate", "init_stddev", "regularization",
+                "gravity", "batch_size")  # fmt: skip
+
+
+def parse_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Hyperparameter overrides from the named flags and repeated ``--set NAME=VALUE``."""
+    overrides: dict[str, object] = {}
+    for name in _FLAG_PARAMS:
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    for item in getattr(args, "set", None) or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParamError("--set", f"{item!r} is not NAME=VALUE (e.g. --set dim=64)")
+        overrides[name.strip().replace("-", "_")] = value
+    return overrides
+
+
+def _progress_printer(json_mode: bool):  # noqa: ANN202
+    """A trainer callback drawing a rich progress bar with the live metrics on stderr."""
+    if json_mode:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("step {task.completed:.0f}/{task.total:.0f}"),
+        TextColumn("{task.fields[metrics]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    task = bar.add_task("training", total=1, metrics="")
+
+    def callback(progress: Any) -> None:
+        text = "  ".join(f"{k}={v:.4f}" for k, v in progress.metrics.items())
+        bar.update(task, completed=progress.step, total=max(1, progress.total), metrics=text)
+
+    return bar, callback
+
+
+def fit_preset(
+    dataset: Dataset, preset: str, overrides: dict[str, object], seed: int, json_mode: bool
+) -> TrainedModel:
+    """Train ``preset`` with a live progress bar (stderr) unless ``json_mode``."""
+    from movielens_tui.models import presets, trainer
+
+    presets.resolve_params(preset, overrides)  # reject bad values before importing TensorFlow
+    bar, callback = _progress_printer(json_mode)
+    if bar is None:
+        return trainer.train(dataset, preset, overrides, seed=seed)
+    with bar:
+        return trainer.train(dataset, preset, overrides, seed=seed, callback=callback)
+
+
+def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
+    from movielens_tui.cli import _console, _print_json
+    from movielens_tui.models import store
+
+    model = fit_preset(dataset, args.preset, parse_overrides(args), args.seed, args.json)
+    out = Path(args.out) if args.out else store.default_model_path(dataset.name)
+    store.save(model, out)
+    final = model.final_metrics
+    if args.json:
+        _print_json(
+            {"preset": model.preset, "params": model.params, "metrics": final,
+             "fit_seconds": round(model.fit_seconds, 4), "steps": len(model.history),
+             "model": str(out)}
+        )  # fmt: skip
+        return 0
+    console = _console()
+    metrics = ", ".join(f"{k}={v:.4f}" for k, v in final.items())
+    console.print(f"[bold]{model.preset}[/] trained in {model.fit_seconds:.2f} s: {metrics}")
+    console.print(f"saved to {out}")
+    return 0
+
+
+def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
+    from movielens_tui import evaluate
+    from movielens_tui.cli import _console, _print_json
+
+    if args.test and not args.train:
+        raise ParamError("--test", "needs --train FILE as well")
+    if args.train:
+        if not args.test:
+            raise ParamError("--train", "needs --test FILE as well")
+        protocol = evaluate.Protocol.files(args.train, args.test)
+    elif args.holdout is not None:
+        protocol = evaluate.Protocol.holdout(args.holdout)
+    else:
+        protocol = evaluate.Protocol.canonical()
+    overrides = parse_overrides(args)
+    console = None if args.json else _console(stderr=True)
+
+    def callback(progress: Any) -> None:
+        if console is not None and getattr(progress, "result", None) is not None:
+            r = progress.result
+            text = ", ".join(f"{k}={v:.4f}" for k, v in r.metrics.items())
+            console.print(f"fold {r.name}: {text} ({r.fit_seconds:.2f} s)")
+
+    report = evaluate.evaluate(
+        dataset, args.preset, overrides, protocol, seed=args.seed, callback=callback
+    )
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    from rich.table import Table
+
+    table = Table(title=f"{args.preset} on {report.protocol}")
+    table.add_column("fold")
+    names = report.metric_names
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column("fit s", justify="right")
+    for fold in report.folds:
+        table.add_row(
+            fold.name, *(f"{fold.metrics.get(n, float('nan')):.4f}" for n in names),
+            f"{fold.fit_seconds:.2f}",
+        )  # fmt: skip
+    mean, std = report.mean, report.std
+    table.add_row(
+        "mean ± sd", *(f"{mean[n]:.4f} ± {std.get(n, 0.0):.4f}" for n in names),
+        f"{report.fit_seconds:.2f}", style="bold",
+    )  # fmt: skip
+    _console().print(table)
+    return 0
+
+
+def load_or_train(args: argparse.Namespace, dataset: Dataset) -> TrainedModel:
+    """The model for neighbors/recommend: ``--model``, ``--preset`` (train now) or the saved one."""
+    from movielens_tui.models import store
+
+    if getattr(args, "preset", None):
+        return fit_preset(dataset, args.preset, {}, args.seed, args.json)
+    path = Path(args.model) if args.model else store.default_model_path(dataset.name)
+    if not path.exists():
+        if args.model:
+            raise ModelError(f"{path}: no such model file")
+        raise ModelError(
+            "no trained model yet; run `movielens-tui train` first, or pass --preset P "
+            "to train one now"
+        )
+    return store.load(path, dataset)
+
+
+def find_movie(dataset: Dataset, query: str) -> tuple[int, list[str]]:
+    """A movie position for a title query or an original id, plus other candidate titles."""
+    text = query.strip()
+    if text.isdigit() and dataset.has_movie(int(text)):
+        return dataset.movie_index(int(text)), []
+    from movielens_tui.search import TitleIndex
+
+    matches = TitleIndex(dataset.movies["title"].tolist()).search(text, limit=6)
+    if not matches:
+        raise DataError(f"no movie title matches {query!r}; try fewer or different words")
+    return matches[0].index, [m.title for m in matches[1:]]
+
+
+def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
+    from movielens_tui.cli import _console, _print_json
+    from movielens_tui.cli_tables import hits_table as render
+    from movielens_tui.models import scoring
+
+    if args.k < 1:
+        raise ParamError("-k", f"{args.k} is too small; it must be at least 1")
+    movie, others = find_movie(dataset, args.query)
+    model = load_or_train(args, dataset)
+    rows = scoring.hits_table(dataset, scoring.neighbors(model, movie, args.measure, args.k))
+    if args.json:
+        _print_json(rows)
+        return 0
+    console = _console()
+    title = dataset.movies["title"].iloc[movie]
+    console.print(f"Nearest neighbors of : {title}.")
+    if others:
+        console.print(f"[Found more than one matching movie. Other candidates: {', '.join(others)}]")
+    console.print(render(f"{args.measure} neighbours ({model.preset})", rows, args.measure))
+    return 0
+
+
+def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
+    from movielens_tui.cli import _console, _print_json
+    from movielens_tui.cli_tables import hits_table as render
+    from movielens_tui.models import scoring
+
+    if args.k < 1:
+        raise ParamError("-k", f"{args.k} is too small; it must be at least 1")
+    user = dataset.user_index(args.user)
+    model = load_or_train(args, dataset)
+    hits = scoring.recommend(model, dataset, user, args.measure, args.k, args.exclude_rated)
+    rows = scoring.hits_table(dataset, hits)
+    if args.json:
+        _print_json(rows)
+        return 0
+    excluded = ", rated movies excluded" if args.exclude_rated else ""
+    _console().print(
+        render(f"Top {args.k} for user {args.user} ({model.preset}, {args.measure}{excluded})",
+               rows, args.measure)  # fmt: skip
+    )
+    return 0

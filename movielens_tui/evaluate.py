@@ -1,0 +1,529 @@
+"""Offline evaluation: rating and top-k ranking metrics over fold protocols.
+
+numpy and pandas only; TensorFlow is imported (through the trainer) only when a preset is
+actually fitted, never when this module is imported.
+
+Ranking protocol (issue 3, section 5): for each test user, rank every movie the user has
+not rated in train; the relevant movies are all the user's test ratings (any value) that
+are not in their train ratings; precision@k, recall@k and NDCG@k are averaged over the
+test users with at least one relevant movie. Rating metrics (RMSE, MAE) apply to rating
+models only; predictions are clipped to the 1-5 scale as Surprise does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from movielens_tui.data import splits
+from movielens_tui.errors import DataError, ModelError, MovieLensError, ParamError
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+
+K = 10
+POPULARITY = "popularity"
+RATING_METRICS = ("rmse", "mae")
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+def ranking_metric_names(k: int = K) -> tuple[str, str, str]:
+    return (f"precision_at_{k}", f"recall_at_{k}", f"ndcg_at_{k}")
+
+
+class EvaluationCancelled(MovieLensError):
+    """``should_stop()`` asked the evaluation to stop."""
+
+
+# --------------------------------------------------------------------------- rating metrics
+
+
+def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Root mean squared error."""
+    predicted, actual = _pair(predicted, actual)
+    return float(np.sqrt(np.mean((predicted - actual) ** 2)))
+
+
+def mae(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Mean absolute error."""
+    predicted, actual = _pair(predicted, actual)
+    return float(np.mean(np.abs(predicted - actual)))
+
+
+def _pair(predicted: np.ndarray, actual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    predicted = np.asarray(predicted, dtype=np.float64).ravel()
+    actual = np.asarray(actual, dtype=np.float64).ravel()
+    if predicted.shape != actual.shape:
+        raise ValueError(f"{predicted.size} predictions for {actual.size} ratings")
+    if predicted.size == 0:
+        raise ValueError("no ratings to compare")
+    return predicted, actual
+
+
+# --------------------------------------------------------------------------- ranking metrics
+
+
+def top_k(scores: np.ndarray, k: int = K) -> np.ndarray:
+    """Column indices of the ``k`` best scores per row, best first.
+
+    Ties are broken by the lower column index, so results are deterministic.
+    """
+    scores = np.asarray(scores)
+    n = scores.shape[1]
+    k = min(k, n)
+    if k == 0:
+        return np.zeros((scores.shape[0], 0), dtype=np.int64)
+    if k < n:
+        # Keep every column tied with the k-th best, then order (score desc, index asc).
+        kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
+        candidates = scores >= kth
+        order = np.argsort(np.where(candidates, -scores, np.inf), axis=1, kind="stable")
+        return order[:, :k]
+    return np.argsort(-scores, axis=1, kind="stable")
+
+
+def ranking_metrics_dense(
+    scores: np.ndarray, train_mask: np.ndarray, test_mask: np.ndarray, k: int = K
+) -> dict[str, float]:
+    """Precision/recall/NDCG@k from dense users×movies arrays (rows = users).
+
+    Movies in ``train_mask`` are never ranked; relevant = ``test_mask`` and not
+    ``train_mask``. Rows without a relevant movie are left out of the means. Returns the
+    three metrics and ``n_users`` (rows counted).
+    """
+    sums = _ranking_sums(np.asarray(scores, np.float64), np.asarray(train_mask, bool),
+                         np.asarray(test_mask, bool), k)  # fmt: skip
+    return _finish(sums, k)
+
+
+def _ranking_sums(
+    scores: np.ndarray, train_mask: np.ndarray, test_mask: np.ndarray, k: int
+) -> np.ndarray:
+    """[sum precision, sum recall, sum ndcg, users] over rows with a relevant movie."""
+    if scores.shape != train_mask.shape or scores.shape != test_mask.shape:
+        raise ValueError("scores, train_mask and test_mask must have the same shape")
+    relevant = test_mask & ~train_mask
+    n_relevant = relevant.sum(axis=1)
+    rows = n_relevant > 0
+    if not rows.any():
+        return np.zeros(4)
+    scores = scores[rows]
+    if not np.isfinite(scores).all():
+        raise ModelError("the model produced non-finite scores; it may have diverged")
+    scores = np.where(train_mask[rows], -np.inf, scores)
+    relevant, n_relevant = relevant[rows], n_relevant[rows]
+    top = top_k(scores, k)
+    hits = np.take_along_axis(relevant, top, axis=1)
+    # A user with fewer than k unrated movies gets -inf (train) entries: never relevant.
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits * discounts[: hits.shape[1]]).sum(axis=1)
+    ideal = np.cumsum(discounts)[np.minimum(n_relevant, k) - 1]
+    n_hits = hits.sum(axis=1)
+    return np.array(
+        [(n_hits / k).sum(), (n_hits / n_relevant).sum(), (dcg / ideal).sum(), len(n_hits)],
+        dtype=np.float64,
+    )
+
+
+def _finish(sums: np.ndarray, k: int) -> dict[str, float]:
+    users = int(sums[3])
+    names = ranking_metric_names(k)
+    if users == 0:
+        return {**{name: math.nan for name in names}, "n_users": 0}
+    return {**{name: float(sums[i] / users) for i, name in enumerate(names)}, "n_users": users}
+
+
+def ranking_metrics(
+    scorer: Scorer,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    n_movies: int,
+    k: int = K,
+    batch_size: int = 512,
+) -> dict[str, float]:
+    """Precision/recall/NDCG@k of ``scorer`` (users -> len(users)×n_movies scores).
+
+    ``train`` and ``test`` are ratings frames (``user`` and ``movie`` columns); only users
+    with a test movie they did not rate in train are scored, ``batch_size`` at a time.
+    """
+    train_rows = _UserRows(train)
+    test_rows = _UserRows(test)
+    users = test_rows.users
+    sums = np.zeros(4)
+    for start in range(0, len(users), batch_size):
+        batch = users[start : start + batch_size]
+        scores = np.asarray(scorer(batch), dtype=np.float64)
+        if scores.shape != (len(batch), n_movies):
+            raise ModelError(
+                f"scorer returned shape {scores.shape}, expected {(len(batch), n_movies)}"
+            )
+        sums += _ranking_sums(
+            scores, train_rows.mask(batch, n_movies), test_rows.mask(batch, n_movies), k
+        )
+    return _finish(sums, k)
+
+
+class _UserRows:
+    """Fast per-user movie lists of a ratings frame (sorted by user once)."""
+
+    def __init__(self, ratings: pd.DataFrame) -> None:
+        users = ratings["user"].to_numpy(np.int64)
+        order = np.argsort(users, kind="stable")
+        self._users = users[order]
+        self._movies = ratings["movie"].to_numpy(np.int64)[order]
+        self.users = np.unique(self._users)
+
+    def movies(self, user: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self._users, [user, user + 1])
+        return self._movies[lo:hi]
+
+    def mask(self, users: np.ndarray, n_movies: int) -> np.ndarray:
+        """Boolean len(users)×n_movies matrix of the movies each user rated."""
+        users = np.asarray(users, np.int64)
+        lo = np.searchsorted(self._users, users, side="left")
+        hi = np.searchsorted(self._users, users, side="right")
+        counts = hi - lo
+        out = np.zeros((len(users), n_movies), dtype=bool)
+        if counts.sum():
+            rows = np.repeat(np.arange(len(users)), counts)
+            idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
+            out[rows, self._movies[idx]] = True
+        return out
+
+    def padded(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, mask): each user's movies padded to the longest list (pad id 0, mask 0)."""
+        lists = [self.movies(int(u)) for u in users]
+        width = max(1, max((len(m) for m in lists), default=1))
+        ids = np.zeros((len(lists), width), dtype=np.int64)
+        mask = np.zeros((len(lists), width), dtype=np.float32)
+        for i, movies in enumerate(lists):
+            ids[i, : len(movies)] = movies
+            mask[i, : len(movies)] = 1.0
+        return ids, mask
+
+
+# --------------------------------------------------------------------------- scorers
+
+
+def popularity_scorer(train: pd.DataFrame, n_movies: int) -> Scorer:
+    """The popularity baseline: every user gets movies ordered by train rating count."""
+    counts = np.bincount(train["movie"].to_numpy(np.int64), minlength=n_movies).astype(np.float64)
+
+    def score(users: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(counts, (len(users), n_movies))
+
+    return score
+
+
+def model_scorer(model: TrainedModel, train: pd.DataFrame) -> Scorer:
+    """Scores a trained model gives every movie, for batches of users, from ``train`` only.
+
+    Rating models rank by predicted rating (global mean, biases and the dot product);
+    softmax and EASE build each user's query from their train ratings, so no test rating
+    leaks into the ranking.
+    """
+    n_movies = model.n_movies
+    rows = _UserRows(train)
+    if model.kind == "ease":
+        weights_t = np.asarray(model.movie_embeddings)  # Bᵀ
+
+        def score_ease(users: np.ndarray) -> np.ndarray:
+            x = rows.mask(users, n_movies).astype(weights_t.dtype)
+            return x @ weights_t.T
+
+        return score_ease
+    if model.kind == "softmax":
+        from movielens_tui.models.trained import softmax_tower
+
+        def score_softmax(users: np.ndarray) -> np.ndarray:
+            ids, mask = rows.padded(users)
+            return softmax_tower(model, ids, mask) @ model.movie_embeddings.T
+
+        return score_softmax
+    if model.user_embeddings is not None:
+
+        def score_factors(users: np.ndarray) -> np.ndarray:
+            out = model.user_embeddings[users] @ model.movie_embeddings.T
+            out = out.astype(np.float64) + model.global_mean
+            if model.user_bias is not None:
+                out += model.user_bias[users][:, None]
+            if model.movie_bias is not None:
+                out += model.movie_bias[None, :]
+            return out
+
+        return score_factors
+    raise ModelError(f"cannot rank movies with a {model.kind} model")
+
+
+def rating_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, float]:
+    """RMSE and MAE of a rating model on ``test`` (predictions clipped to 1-5)."""
+    predicted = model.predict(test["user"].to_numpy(), test["movie"].to_numpy(), clip=True)
+    actual = test["rating"].to_numpy()
+    return {"rmse": rmse(predicted, actual), "mae": mae(predicted, actual)}
+
+
+# --------------------------------------------------------------------------- protocols
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How to cut train/test: canonical ``uK`` folds, one file pair, or a random holdout."""
+
+    kind: str  # "folds" | "files" | "holdout"
+    folds: tuple[int, ...] | None = None
+    train: Path | None = None
+    test: Path | None = None
+    fraction: float = 0.1
+
+    @classmethod
+    def canonical(cls, folds: Sequence[int] | None = None) -> Protocol:
+        """``u1`` to ``u5`` (or the given fold numbers) from the dataset folder."""
+        if folds is not None:
+            bad = [k for k in folds if k not in range(1, 6)]
+            if bad or not folds:
+                raise ParamError("folds", f"fold numbers must be 1 to 5, got {list(folds)}")
+            folds = tuple(folds)
+        return cls("folds", folds=folds)
+
+    @classmethod
+    def files(cls, train: str | Path, test: str | Path) -> Protocol:
+        return cls("files", train=Path(train), test=Path(test))
+
+    @classmethod
+    def holdout(cls, fraction: float = 0.1) -> Protocol:
+        if not 0.0 < fraction < 1.0:
+            raise ParamError("holdout", f"{fraction} must be between 0 and 1 (e.g. 0.1)")
+        return cls("holdout", fraction=float(fraction))
+
+    def describe(self) -> str:
+        if self.kind == "folds":
+            return "canonical folds " + (
+                ",".join(f"u{k}" for k in self.folds) if self.folds else "u1-u5"
+            )
+        if self.kind == "files":
+            return f"train {self.train} / test {self.test}"
+        return f"random holdout {self.fraction:g}"
+
+    def splits(self, dataset: Dataset, seed: int = 0) -> Iterator[tuple[str, Any, Any]]:
+        """Yield ``(name, train_df, test_df)`` per fold."""
+        if self.kind == "folds":
+            folds = self.folds or tuple(splits.available_folds(dataset.path))
+            if not folds:
+                raise DataError(
+                    f"{dataset.path or dataset.name} has no u1.base/u1.test ... u5 folds; "
+                    "use an original ml-100k folder, --train/--test or --holdout"
+                )
+            for k in folds:
+                yield (f"u{k}", *splits.canonical_fold(dataset, k))
+        elif self.kind == "files":
+            assert self.train is not None and self.test is not None
+            yield (self.train.name, *splits.train_test_files(dataset, self.train, self.test))
+        elif self.kind == "holdout":
+            yield (
+                f"holdout-{self.fraction:g}",
+                *splits.split_dataframe(dataset.ratings, self.fraction, seed),
+            )
+        else:
+            raise ParamError("protocol", f"unknown protocol {self.kind!r}")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass
+class FoldResult:
+    """Metrics of one fold; ``fit_seconds`` is the model's own fit time."""
+
+    name: str
+    metrics: dict[str, float]
+    fit_seconds: float
+    n_train: int
+    n_test: int
+    n_ranked_users: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "fold": self.name,
+            **{k: _num(v) for k, v in self.metrics.items()},
+            "fit_seconds": self.fit_seconds,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "n_ranked_users": self.n_ranked_users,
+        }
+
+
+@dataclass
+class EvaluationReport:
+    """Per-fold results of one preset under one protocol, with means and spreads."""
+
+    preset: str
+    kind: str
+    params: dict
+    protocol: str
+    seed: int
+    folds: list[FoldResult] = field(default_factory=list)
+
+    @property
+    def metric_names(self) -> list[str]:
+        return list(self.folds[0].metrics) if self.folds else []
+
+    @property
+    def mean(self) -> dict[str, float]:
+        return {m: float(np.mean([f.metrics[m] for f in self.folds])) for m in self.metric_names}
+
+    @property
+    def std(self) -> dict[str, float]:
+        """Sample standard deviation across folds (0 for a single fold)."""
+        out = {}
+        for m in self.metric_names:
+            values = [f.metrics[m] for f in self.folds]
+            out[m] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        return out
+
+    @property
+    def fit_seconds(self) -> float:
+        return float(np.mean([f.fit_seconds for f in self.folds])) if self.folds else 0.0
+
+    def to_json(self) -> dict:
+        """Plain JSON: the mean of every metric at top level, ``fit_seconds``, ``folds``."""
+        return {
+            "preset": self.preset,
+            "kind": self.kind,
+            "params": self.params,
+            "protocol": self.protocol,
+            "seed": self.seed,
+            **{k: _num(v) for k, v in self.mean.items()},
+            "fit_seconds": self.fit_seconds,
+            "std": {k: _num(v) for k, v in self.std.items()},
+            "folds": [f.to_json() for f in self.folds],
+        }
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass(frozen=True)
+class EvalProgress:
+    """Progress of :func:`evaluate`: the trainer's ``progress`` inside a fold, or a
+    finished fold's ``result``."""
+
+    fold: str
+    fold_index: int
+    n_folds: int
+    progress: Any = None
+    result: FoldResult | None = None
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(
+    dataset: Dataset,
+    preset: str = "biased-mf",
+    params: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+    *,
+    seed: int = 0,
+    k: int = K,
+    callback: Callable[[EvalProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EvaluationReport:
+    """Fit ``preset`` (with ``params`` overrides) on each train split and score its test.
+
+    ``preset`` may also be ``"popularity"`` (the baseline, no training). Rating models
+    report RMSE and MAE; every model reports precision, recall and NDCG at ``k``.
+    ``should_stop()`` is passed to the trainer and checked between folds; a stop raises
+    :class:`EvaluationCancelled`.
+    """
+    protocol = protocol or Protocol.canonical()
+    if preset == POPULARITY:
+        if params:
+            raise ParamError(next(iter(params)), "the popularity baseline takes no parameters")
+        kind, resolved = POPULARITY, {}
+    else:
+        from movielens_tui.models.presets import get_preset, resolve_params
+
+        kind = get_preset(preset).kind
+        resolved = resolve_params(preset, params or {})
+    report = EvaluationReport(preset, kind, resolved, protocol.describe(), seed)
+    folds = list(protocol.splits(dataset, seed))
+    for index, (name, train, test) in enumerate(folds):
+        if should_stop is not None and should_stop():
+            raise EvaluationCancelled("evaluation cancelled")
+        if len(train) == 0 or len(test) == 0:
+            raise DataError(f"fold {name}: empty train or test ratings")
+        result = _evaluate_fold(
+            dataset, preset, resolved, name, train, test, seed, k,
+            _fold_callback(callback, name, index, len(folds)), should_stop,
+        )  # fmt: skip
+        report.folds.append(result)
+        if callback is not None:
+            callback(EvalProgress(name, index, len(folds), result=result))
+    return report
+
+
+def _fold_callback(
+    callback: Callable[[EvalProgress], None] | None, name: str, index: int, n: int
+) -> Callable[[Any], None] | None:
+    if callback is None:
+        return None
+    return lambda progress: callback(EvalProgress(name, index, n, progress=progress))
+
+
+def _evaluate_fold(
+    dataset: Dataset,
+    preset: str,
+    params: dict,
+    name: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    seed: int,
+    k: int,
+    callback: Callable[[Any], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> FoldResult:
+    metrics: dict[str, float] = {}
+    if preset == POPULARITY:
+        start = time.perf_counter()
+        scorer = popularity_scorer(train, dataset.n_movies)
+        fit_seconds = time.perf_counter() - start
+    else:
+        model = _fit(dataset, preset, params, train, test, seed, callback, should_stop)
+        fit_seconds = float(model.fit_seconds)
+        if model.is_rating_model:
+            metrics.update(rating_metrics(model, test))
+        scorer = model_scorer(model, train)
+    ranking = ranking_metrics(scorer, train, test, dataset.n_movies, k)
+    n_users = int(ranking.pop("n_users"))
+    metrics.update(ranking)
+    return FoldResult(name, metrics, fit_seconds, len(train), len(test), n_users)
+
+
+def _fit(
+    dataset: Dataset,
+    preset: str,
+    params: dict,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    seed: int,
+    callback: Callable[[Any], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> TrainedModel:
+    from movielens_tui.models import trainer
+
+    try:
+        return trainer.train(
+            dataset, preset, params, train=train, test=test, seed=seed,
+            callback=callback, should_stop=should_stop,
+        )  # fmt: skip
+    except trainer.TrainingCancelled as exc:
+        raise EvaluationCancelled("evaluation cancelled") from exc

@@ -1,0 +1,74 @@
+"""The one place TensorFlow is imported: quietly, lazily, with sensible thread limits.
+
+``TF_CPP_MIN_LOG_LEVEL=3`` is set before the import so TF's C++ logs never reach stderr;
+absl and the ``tensorflow`` Python logger are silenced too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from types import ModuleType
+
+_lock = threading.Lock()
+_tf: ModuleType | None = None
+
+
+def tf() -> ModuleType:
+    """Import and configure TensorFlow once; return the module."""
+    global _tf
+    if _tf is not None:
+        return _tf
+    with _lock:
+        if _tf is None:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+            os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+            os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+            with _stderr_silenced():
+                import tensorflow as tensorflow_module
+
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
+            try:
+                from absl import logging as absl_logging
+
+                absl_logging.set_verbosity(absl_logging.ERROR)
+            except ImportError:  # pragma: no cover - absl ships with TF
+                pass
+            _limit_threads(tensorflow_module)
+            _tf = tensorflow_module
+    return _tf
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration (TF's C++ start-up logs).
+
+    TF 2.21 prints absl "I0000 ... cudart_stub" lines before it reads TF_CPP_MIN_LOG_LEVEL.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr: nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _limit_threads(tensorflow_module: ModuleType) -> None:
+    """Use the machine's cores for ops but do not oversubscribe (UI thread stays responsive)."""
+    cores = os.cpu_count() or 1
+    intra = int(os.environ.get("MOVIELENS_TUI_TF_THREADS", cores))
+    try:
+        tensorflow_module.config.threading.set_intra_op_parallelism_threads(intra)
+        tensorflow_module.config.threading.set_inter_op_parallelism_threads(min(2, cores))
+    except RuntimeError:  # already initialised by someone else: keep their settings
+        pass

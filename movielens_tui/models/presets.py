@@ -1,0 +1,221 @@
+"""Named hyperparameter sets (the colab's exact run-cell settings) and their validation.
+
+No TensorFlow here: the UI imports this at start-up to build its forms.
+
+Parameter names (shared by every preset that uses them; see ``PARAM_SPECS``):
+
+- ``dim``: embedding dimension (softmax: the movie embedding dimension).
+- ``init_stddev``: standard deviation of the normal initialisation of the embeddings.
+- ``iterations``: training steps; the trainer runs ``iterations + 1`` steps like the colab.
+- ``epochs``: passes over the training ratings (minibatch models: biased-mf).
+- ``learning_rate``, ``optimizer`` (``sgd`` | ``adagrad`` | ``adam``).
+- ``regularization``: L2 coefficient (regularized: λ_r; biased-mf: on the embeddings;
+  ease: the closed-form λ).
+- ``bias_regularization``: L2 coefficient on the biases (biased-mf).
+- ``gravity``: gravity coefficient λ_g (regularized).
+- ``holdout``: fraction held out as test when no explicit train/test is given (ratings for
+  the factorization models, users for softmax).
+- ``batch_size`` / ``test_batch_size``: minibatch sizes.
+- ``genre_dim``, ``year_dim``, ``hidden_dims`` (comma-separated ints): softmax user tower.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from movielens_tui.errors import ParamError
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One hyperparameter: its type (``int``, ``float``, ``choice`` or ``int_list``) and range."""
+
+    name: str
+    type: str
+    min: float | None = None
+    max: float | None = None
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    min_exclusive: bool = False
+
+
+PARAM_SPECS: dict[str, ParamSpec] = {
+    spec.name: spec
+    for spec in (
+        ParamSpec("dim", "int", 1, 1000, "embedding dimension"),
+        ParamSpec("init_stddev", "float", 0.0, 100.0, "stddev of the initial embeddings",
+                  min_exclusive=True),
+        ParamSpec("iterations", "int", 1, 10_000_000, "training steps (runs iterations + 1)"),
+        ParamSpec("epochs", "int", 1, 100_000, "passes over the training ratings"),
+        ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size",
+                  min_exclusive=True),
+        ParamSpec("optimizer", "choice", help="sgd, adagrad or adam",
+                  choices=("sgd", "adagrad", "adam")),
+        ParamSpec("regularization", "float", 0.0, 1e6, "L2 regularization coefficient"),
+        ParamSpec("bias_regularization", "float", 0.0, 1e6, "L2 coefficient on the biases"),
+        ParamSpec("gravity", "float", 0.0, 1e6, "gravity coefficient (pushes unseen scores to 0)"),
+        ParamSpec("holdout", "float", 0.0, 0.9, "fraction held out for test", min_exclusive=True),
+        ParamSpec("batch_size", "int", 1, 10_000_000, "training minibatch size"),
+        ParamSpec("test_batch_size", "int", 1, 10_000_000, "test minibatch size"),
+        ParamSpec("genre_dim", "int", 1, 1000, "genre embedding dimension (softmax)"),
+        ParamSpec("year_dim", "int", 1, 1000, "year embedding dimension (softmax)"),
+        ParamSpec("hidden_dims", "int_list", 1, 1000,
+                  "hidden layer widths, comma-separated; the last is the embedding dim"),
+    )  # fmt: skip
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named model configuration: the model kind plus its default hyperparameters."""
+
+    name: str
+    kind: str
+    description: str
+    params: dict[str, object]
+    metric_groups: list[list[str]] = field(default_factory=list)
+
+    @property
+    def is_rating_model(self) -> bool:
+        """Whether the model predicts ratings (RMSE/MAE apply)."""
+        return self.kind in RATING_KINDS
+
+
+RATING_KINDS = frozenset({"mf", "regularized", "biased-mf"})
+
+_MF_GROUPS = [["train_error", "test_error"]]
+
+PRESETS: dict[str, Preset] = {
+    "mf": Preset(
+        "mf", "mf", "colab matrix factorization: MSE on observed ratings, plain SGD",
+        {"dim": 30, "init_stddev": 0.5, "iterations": 1000, "learning_rate": 10.0,
+         "optimizer": "sgd", "holdout": 0.1},
+        _MF_GROUPS,
+    ),
+    "mf-lowinit": Preset(
+        "mf-lowinit", "mf", "colab matrix factorization with small initial embeddings",
+        {"dim": 30, "init_stddev": 0.05, "iterations": 1000, "learning_rate": 10.0,
+         "optimizer": "sgd", "holdout": 0.1},
+        _MF_GROUPS,
+    ),
+    "regularized": Preset(
+        "regularized", "regularized",
+        "colab regularized MF: observed MSE + L2 + gravity, plain SGD",
+        {"dim": 35, "init_stddev": 0.05, "iterations": 2000, "learning_rate": 20.0,
+         "optimizer": "sgd", "regularization": 0.1, "gravity": 1.0, "holdout": 0.1},
+        [["train_error_observed", "test_error_observed"],
+         ["observed_loss", "regularization_loss", "gravity_loss"]],
+    ),
+    "softmax": Preset(
+        "softmax", "softmax",
+        "colab softmax model: user tower over rated movies, genres and year; Adagrad",
+        {"dim": 35, "genre_dim": 3, "year_dim": 2, "hidden_dims": [35], "iterations": 3000,
+         "learning_rate": 8.0, "optimizer": "adagrad", "holdout": 0.1, "batch_size": 200,
+         "test_batch_size": 100},
+        [["train_loss", "test_loss"], ["test_precision_at_10", "test_recall_at_10"]],
+    ),
+    "biased-mf": Preset(
+        "biased-mf", "biased-mf",
+        "global mean + user/movie biases + embeddings, L2, minibatch Adam (rating default)",
+        {"dim": 128, "init_stddev": 0.1, "epochs": 20, "learning_rate": 0.003,
+         "optimizer": "adam", "regularization": 0.05, "bias_regularization": 0.001,
+         "batch_size": 1024, "holdout": 0.1},
+        [["train_rmse", "test_rmse"]],
+    ),
+    "ease": Preset(
+        "ease", "ease", "EASE: closed-form item-item model for top-k ranking",
+        {"regularization": 400.0, "holdout": 0.1},
+        [["test_precision_at_10", "test_recall_at_10"]],
+    ),
+}  # fmt: skip
+
+DEFAULT_RATING_PRESET = "biased-mf"
+DEFAULT_RANKING_PRESET = "ease"
+
+
+def get_preset(name: str | Preset) -> Preset:
+    """The preset called ``name``; ParamError naming the choices otherwise."""
+    if isinstance(name, Preset):
+        return name
+    try:
+        return PRESETS[name]
+    except (KeyError, TypeError):
+        raise ParamError("preset", f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+
+
+def parse_value(name: str, value: object) -> object:
+    """Convert and validate one hyperparameter (strings from a form or CLI are accepted)."""
+    spec = PARAM_SPECS.get(name)
+    if spec is None:
+        raise ParamError(name, f"unknown hyperparameter; known: {', '.join(PARAM_SPECS)}")
+    if spec.type == "choice":
+        text = str(value).strip().lower()
+        if text not in spec.choices:
+            raise ParamError(name, f"{value!r} is not one of {', '.join(spec.choices)}")
+        return text
+    if spec.type == "int_list":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not items:
+            raise ParamError(name, f"{value!r} is not a comma-separated list of whole numbers")
+        return [_number(name, spec, item, integer=True) for item in items]
+    return _number(name, spec, value, integer=spec.type == "int")
+
+
+def _number(name: str, spec: ParamSpec, value: object, integer: bool) -> int | float:
+    kind = "a whole number" if integer else "a number"
+    if isinstance(value, bool):
+        raise ParamError(name, f"{value!r} is not {kind}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ParamError(name, f"{value!r} is not {kind}") from None
+    elif isinstance(value, int | float):
+        number = float(value)
+    else:
+        try:
+            number = float(value)  # numpy scalars
+        except (TypeError, ValueError):
+            raise ParamError(name, f"{value!r} is not {kind}") from None
+    if not math.isfinite(number):
+        raise ParamError(name, f"{value!r} is not a finite number")
+    if integer and number != int(number):
+        raise ParamError(name, f"{value!r} is not {kind}")
+    lo, hi = spec.min, spec.max
+    if lo is not None and (number < lo or (spec.min_exclusive and number <= lo)):
+        op = "greater than" if spec.min_exclusive else "at least"
+        raise ParamError(name, f"{value} is too small; it must be {op} {_fmt(lo)}")
+    if hi is not None and number > hi:
+        raise ParamError(name, f"{value} is too large; it must be at most {_fmt(hi)}")
+    return int(number) if integer else number
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def resolve_params(preset_name: str | Preset, overrides: Mapping[str, object] | None = None) -> dict:
+    """The preset's parameters with ``overrides`` applied, every value validated.
+
+    ``None`` override values are ignored (a CLI flag that was not given). An override the
+    preset does not use raises ParamError.
+    """
+    preset = get_preset(preset_name)
+    params = {name: parse_value(name, value) for name, value in preset.params.items()}
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in params:
+            used = ", ".join(preset.params)
+            raise ParamError(name, f"preset {preset.name} does not use it; it uses {used}")
+        params[name] = parse_value(name, value)
+    if preset.kind == "softmax" and params["hidden_dims"][-1] != params["dim"]:
+        raise ParamError(
+            "hidden_dims",
+            f"the last hidden width ({params['hidden_dims'][-1]}) must equal dim "
+            f"({params['dim']}): the user embedding is scored against the movie table",
+        )
+    return params

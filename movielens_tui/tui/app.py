@@ -1,0 +1,402 @@
+"""The Textual app: six panes in tabs, app-wide keys, the dataset and the active model.
+
+Nothing heavy is imported here: the dataset loads in a thread worker after the first
+paint, and TensorFlow is only imported by a training worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from movielens_tui.tui.commands import MovieLensCommands, PaletteCommand
+from movielens_tui.tui.messages import (
+    DatasetFailed,
+    DatasetLoaded,
+    DownloadProgress,
+    ModelActivated,
+    ModelLoadFailed,
+)
+from movielens_tui.tui.panes.dataset import DatasetPane
+from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
+
+
+def _pending(module: str, name: str, key: str) -> type[Widget]:  # TEMPORARY placeholder
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"movielens_tui.tui.panes.{module}"), name)
+    except (ModuleNotFoundError, AttributeError):
+        from textual.widgets import Static
+
+        class Placeholder(Static):
+            def __init__(self) -> None:
+                super().__init__(f"{name} is being built", id=f"pane-{key}")
+
+        return Placeholder
+
+
+MapPane = _pending("map", "MapPane", "map")
+NeighborsPane = _pending("neighbors", "NeighborsPane", "neighbors")
+UsersPane = _pending("users", "UsersPane", "users")
+YouPane = _pending("you", "YouPane", "you")
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+
+PANES: tuple[tuple[str, str, type[Widget]], ...] = (
+    ("dataset", "Dataset", DatasetPane),
+    ("train", "Train", TrainPane),
+    ("neighbors", "Neighbors", NeighborsPane),
+    ("users", "Users", UsersPane),
+    ("map", "Map", MapPane),
+    ("you", "You", YouPane),
+)
+MEASURES = ("dot", "cosine")
+LOG_NAME = "movielens-tui.log"
+
+
+class _Cancelled(Exception):
+    """Raised inside a download progress callback once the worker is cancelled."""
+
+
+class MovieLensApp(App[int]):
+    """Collaborative filtering on MovieLens: explore, train, search, recommend."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "movielens-tui"
+    COMMANDS = App.COMMANDS | {MovieLensCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
+    BINDINGS = [
+        *(
+            Binding(str(n), f"show_pane('{key}')", label, id=f"show-{key}")
+            for n, (key, label, _) in enumerate(PANES, start=1)
+        ),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("m", "toggle_measure", "Measure", id="toggle-measure"),
+        Binding("escape", "leave_input", "Leave field", show=False, id="leave-input"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    dataset: reactive[Dataset | None] = reactive(None, always_update=True, init=False)
+    """The loaded dataset (None while loading)."""
+    model: reactive[TrainedModel | None] = reactive(None, always_update=True, init=False)
+    """The active model, swapped in one assignment."""
+    measure: reactive[str] = reactive("dot", init=False)
+    """How scores are computed: "dot" or "cosine"."""
+
+    def __init__(
+        self,
+        data: str | Path | None = None,
+        model_path: Path | None = None,
+        dataset: Dataset | None = None,
+    ) -> None:
+        super().__init__()
+        self.data = data
+        self.model_path_arg = Path(model_path) if model_path else None
+        self.model_path: Path | None = None
+        self.movie_stats: Any = None
+        self.title_index: Any = None
+        self.data_error: str | None = None
+        self._given_dataset = dataset
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            for n, (key, label, pane_class) in enumerate(PANES, start=1):
+                with TabPane(f"{n} {label}", id=f"tab-{key}"):
+                    yield pane_class()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_measure()
+        self.load_dataset()
+
+    # ------------------------------------------------------------------ dataset
+
+    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
+    def load_dataset(self) -> None:
+        """Resolve and parse the dataset, then build the tables panes share."""
+        from movielens_tui.data import source, stats
+        from movielens_tui.errors import MovieLensError
+
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled
+            self.post_message(DownloadProgress(done, total))
+
+        try:
+            dataset = self._given_dataset or source.load(self.data, progress=progress)
+            if worker.is_cancelled:
+                return
+            movie_stats = stats.movie_table(dataset)
+            title_index = _title_index(dataset)
+        except _Cancelled:
+            return
+        except MovieLensError as exc:
+            self.post_message(DatasetFailed(str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
+            self.post_message(DatasetFailed(f"could not load the dataset: {exc!r}"))
+            return
+        self.post_message(DatasetLoaded(dataset, movie_stats, title_index))
+
+    @on(DatasetLoaded)
+    def _dataset_loaded(self, message: DatasetLoaded) -> None:
+        self.movie_stats = message.movie_stats
+        self.title_index = message.title_index
+        self.data_error = None
+        self.dataset = message.dataset
+        self.load_saved_model(message.dataset, self.model_path_arg)
+
+    @on(DatasetFailed)
+    def _dataset_failed(self, message: DatasetFailed) -> None:
+        self.data_error = message.message
+        self.notify(message.message, title="Dataset", severity="error", timeout=15)
+
+    # ------------------------------------------------------------------ models
+
+    @work(thread=True, exclusive=True, group="model-load", exit_on_error=False)
+    def load_saved_model(self, dataset: Dataset, path: Path | None) -> None:
+        """Load ``path`` (``--model``) or the dataset's default model if it exists."""
+        from movielens_tui.errors import MovieLensError
+        from movielens_tui.models import store
+
+        explicit = path is not None
+        target = path if path is not None else store.default_model_path(dataset.name)
+        if not explicit and not target.exists():
+            return
+        try:
+            model = store.load(target, dataset)
+        except MovieLensError as exc:
+            self.post_message(ModelLoadFailed(target, str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - a refused file must not stop the app
+            self.post_message(ModelLoadFailed(target, f"{target}: cannot load it ({exc!r})"))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(ModelActivated(model, target))
+
+    @on(ModelActivated)
+    def _model_loaded(self, message: ModelActivated) -> None:
+        if message.model is not self.model:
+            self.set_active_model(message.model, message.path)
+
+    @on(ModelLoadFailed)
+    def _model_refused(self, message: ModelLoadFailed) -> None:
+        self.notify(message.message, title="Model not loaded", severity="warning", timeout=12)
+
+    def set_active_model(self, model: TrainedModel | None, path: Path | None = None) -> None:
+        """Make ``model`` the active model (one assignment; panes follow their watchers)."""
+        self.model_path = path
+        self.model = model
+        if model is not None:
+            where = f" from {path.name}" if path else ""
+            self.notify(f"Active model: {model.preset}{where}", title="Model")
+
+    # ------------------------------------------------------------------ actions
+
+    @property
+    def active_pane_name(self) -> str:
+        active = self.query_one("#tabs", TabbedContent).active
+        return active.removeprefix("tab-") if active else PANES[0][0]
+
+    def pane(self, name: str) -> Widget:
+        """The pane widget called ``name`` (dataset, train, neighbors, users, map, you)."""
+        return self.query_one(f"#pane-{name}")
+
+    def action_show_pane(self, name: str) -> None:
+        """Switch to a pane and put the focus inside it so its keys work."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = f"tab-{name}"
+        self.call_after_refresh(self._focus_inside, name)
+
+    def _focus_inside(self, name: str) -> None:
+        pane = self.pane(name)
+        focused = self.focused
+        if focused is not None and pane in focused.ancestors_with_self:
+            return
+        default = getattr(pane, "focus_default", None)
+        if callable(default):
+            default()
+            return
+        for widget in pane.query("*"):
+            if widget.focusable and not isinstance(widget, Input):
+                widget.focus()
+                return
+        pane.can_focus = True
+        pane.focus()
+
+    def action_search(self) -> None:
+        """Jump to the Neighbors search box."""
+        self.query_one("#tabs", TabbedContent).active = "tab-neighbors"
+        pane = self.pane("neighbors")
+        focus_search = getattr(pane, "focus_search", None)
+        if callable(focus_search):
+            self.call_after_refresh(focus_search)
+        else:
+            self.call_after_refresh(lambda: _focus_first_input(pane))
+
+    def action_toggle_measure(self) -> None:
+        """Switch between DOT and COSINE scores."""
+        self.measure = MEASURES[(MEASURES.index(self.measure) + 1) % len(MEASURES)]
+
+    def watch_measure(self) -> None:
+        self._show_measure()
+
+    def _show_measure(self) -> None:
+        self.sub_title = f"measure: {self.measure.upper()}"
+
+    def action_leave_input(self) -> None:
+        """Leave a text field so the single-key bindings work again."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            pane = self.pane(self.active_pane_name)
+            pane.can_focus = True
+            pane.focus()
+
+    async def action_quit(self) -> None:
+        """Quit at once: cancel training, downloads and other workers first."""
+        self.workers.cancel_all()
+        self.exit(0)
+
+    # ------------------------------------------------------------------ palette
+
+    def palette_commands(self) -> Iterator[PaletteCommand]:
+        """Every app and pane action, for the command palette."""
+        for binding in self._bindings_of(self):
+            if binding.id == "leave-input":
+                continue
+            yield PaletteCommand(
+                binding.description, f"{_key_label(binding)} · {binding.tooltip or binding.action}",
+                _runner(self, binding.action, self, None),
+            )
+        for name, label, _ in PANES:
+            try:
+                pane = self.pane(name)
+            except Exception:  # noqa: BLE001 - a pane that failed to mount has no commands
+                continue
+            for binding in self._bindings_of(pane):
+                if not binding.description:
+                    continue
+                yield PaletteCommand(
+                    f"{label}: {binding.description}",
+                    f"{_key_label(binding)} in {label} · {binding.tooltip or binding.action}",
+                    _runner(self, binding.action, pane, name),
+                )
+            extra = getattr(pane, "palette_commands", None)
+            if callable(extra):
+                yield from extra()
+
+    @staticmethod
+    def _bindings_of(node: Widget | App[Any]) -> list[Binding]:
+        seen: set[str] = set()
+        out = []
+        for bindings in BindingsMap(type(node).BINDINGS).key_to_bindings.values():
+            for binding in bindings:
+                if binding.action not in seen:
+                    seen.add(binding.action)
+                    out.append(binding)
+        return out
+
+
+def _key_label(binding: Binding) -> str:
+    key = binding.key_display or binding.key
+    return {"slash": "/", "ctrl+q": "ctrl+q"}.get(key, key)
+
+
+def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
+    async def run() -> None:
+        if pane is not None:
+            app.action_show_pane(pane)
+        await app.run_action(action, node)
+
+    return run
+
+
+def _focus_first_input(pane: Widget) -> None:
+    for widget in pane.query(Input):
+        widget.focus()
+        return
+
+
+def _title_index(dataset: Dataset) -> Any:
+    """The fuzzy title index shared by the search boxes."""
+    try:
+        from movielens_tui.search import TitleIndex
+    except ModuleNotFoundError:  # TEMPORARY until search-perf's module lands
+        return None
+    return TitleIndex(list(dataset.movies["title"]))
+
+
+# ---------------------------------------------------------------------- running
+
+
+@contextlib.contextmanager
+def native_stderr_to(log_path: Path) -> Iterator[None]:
+    """Send file descriptor 2 (TensorFlow's C++ logging) to ``log_path`` meanwhile.
+
+    Textual draws on ``sys.__stderr__``; it is pointed at a duplicate of the
+    terminal's descriptor so the screen keeps working while fd 2 goes to the log.
+    """
+    try:
+        sys.__stderr__.flush()  # type: ignore[union-attr]
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    old_dunder, old_stderr = sys.__stderr__, sys.stderr
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+    sys.__stderr__ = sys.stderr = terminal
+    try:
+        yield
+    finally:
+        terminal.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.__stderr__, sys.stderr = old_dunder, old_stderr
+        terminal.close()
+
+
+def run_app(
+    data: str | Path | None = None, model_path: Path | None = None, debug: bool = False
+) -> int:
+    """Open the app (the ``movielens-tui`` default command); returns the exit code."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from movielens_tui.paths import data_dir
+
+    log_path = data_dir() / LOG_NAME
+    app = MovieLensApp(data=data, model_path=model_path)
+    if debug:
+        app.run()
+    else:
+        with native_stderr_to(log_path):
+            app.run()
+    code = app.return_code or 0
+    if any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
+        # A training thread still finishing its TensorFlow import: leave without
+        # waiting for it (and without TensorFlow's exit-time logging).
+        sys.stdout.flush()
+        os._exit(code)
+    return code

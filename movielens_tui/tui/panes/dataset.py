@@ -1,0 +1,247 @@
+"""Dataset pane: counts, the rating histogram, per-user and per-movie distributions, top lists.
+
+Filtering by occupation and by genre restricts the ratings every figure is computed from
+(the colab's interactive charts). Figures are computed in a thread worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from movielens_tui.tui.messages import DatasetViewReady
+from movielens_tui.tui.widgets.bar_chart import BarChart
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+
+MIN_RATINGS = 20
+DEFAULT_TOP = 10
+MAX_TOP = 100
+DISTRIBUTION_BINS = 10
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """Everything the pane shows for one filter."""
+
+    occupation: str | None
+    genre: str | None
+    users: int
+    movies: int
+    ratings: int
+    density: float
+    mean_rating: float
+    histogram: dict[int, int]
+    per_user: tuple[list[float], list[int]]
+    per_movie: tuple[list[float], list[int]]
+    top_by_count: list[dict[str, Any]]
+    top_by_mean: list[dict[str, Any]]
+
+
+def compute_view(
+    dataset: Dataset, occupation: str | None, genre: str | None, top: int = DEFAULT_TOP
+) -> DatasetView:
+    """The figures over the ratings of users with ``occupation`` on movies of ``genre``."""
+    import numpy as np
+
+    from movielens_tui.data import stats
+
+    ratings = dataset.ratings
+    mask = np.ones(len(ratings), dtype=bool)
+    user_ok = np.ones(dataset.n_users, dtype=bool)
+    movie_ok = np.ones(dataset.n_movies, dtype=bool)
+    if occupation:
+        user_ok = (dataset.users["occupation"] == occupation).to_numpy()
+        mask &= user_ok[ratings["user"].to_numpy()]
+    if genre:
+        movie_ok = np.fromiter((genre in g for g in dataset.movies["genres"]), dtype=bool,
+                               count=dataset.n_movies)  # fmt: skip
+        mask &= movie_ok[ratings["movie"].to_numpy()]
+    sub = replace(dataset, ratings=ratings[mask])
+    summary = stats.summary(sub)
+    users = stats.user_table(sub)[user_ok]
+    movies = stats.movie_table(sub)[movie_ok]
+    n_users, n_movies = int(user_ok.sum()), int(movie_ok.sum())
+    return DatasetView(
+        occupation=occupation,
+        genre=genre,
+        users=n_users,
+        movies=n_movies,
+        ratings=summary.ratings,
+        density=summary.ratings / max(1, n_users * n_movies),
+        mean_rating=summary.mean_rating,
+        histogram=summary.histogram,
+        per_user=stats.distribution(users["count"], bins=DISTRIBUTION_BINS),
+        per_movie=stats.distribution(movies["count"], bins=DISTRIBUTION_BINS),
+        top_by_count=_rows(stats.top_by_count(movies, top)),
+        top_by_mean=_rows(stats.top_by_mean(movies, top, MIN_RATINGS)),
+    )
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    return [
+        {"title": str(r.title), "count": int(r.count), "mean": float(r.mean)}
+        for r in frame.itertuples()
+    ]
+
+
+def _bin_labels(edges: list[float], values: list[int]) -> list[str]:
+    return [f"{e:.0f}" for e in edges[: len(values)]]
+
+
+class DatasetPane(VerticalScroll):
+    """The colab's exploration of the ratings, users and movies."""
+
+    BINDINGS = [
+        Binding("o", "focus_filter('occupation-filter')", "Occupation", id="dataset-occupation"),
+        Binding("g", "focus_filter('genre-filter')", "Genre", id="dataset-genre"),
+        Binding("r", "reset_filters", "All ratings", id="dataset-reset"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-dataset", classes="pane")
+        self.view: DatasetView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="dataset-summary")
+        with Horizontal(id="dataset-filters"):
+            yield Select[str]([], prompt="All occupations", id="occupation-filter")
+            yield Select[str]([], prompt="All genres", id="genre-filter")
+            yield Label("Top", classes="top-label")
+            yield Input(str(DEFAULT_TOP), type="integer", id="top-n", max_length=3,
+                        tooltip=f"how many movies the top lists show (1-{MAX_TOP})")  # fmt: skip
+        with Grid(id="dataset-charts"):
+            yield BarChart("Ratings by value", id="rating-histogram")
+            yield BarChart("Users by number of ratings", id="ratings-per-user")
+            yield BarChart("Movies by number of ratings", id="ratings-per-movie")
+        with Grid(id="dataset-tables"):
+            with Vertical():
+                yield Label("Most rated", classes="table-title")
+                yield DataTable(id="top-by-count", cursor_type="row", zebra_stripes=True)
+            with Vertical():
+                yield Label(f"Highest mean (≥{MIN_RATINGS} ratings)", classes="table-title")
+                yield DataTable(id="top-by-mean", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for table_id in ("#top-by-count", "#top-by-mean"):
+            table = self.query_one(table_id, DataTable)
+            table.add_column("#", key="rank")
+            table.add_column("Title", key="title", width=34)
+            table.add_column("Ratings", key="count")
+            table.add_column("Mean", key="mean")
+        self.watch(self.app, "dataset", self._dataset_changed)
+
+    def focus_default(self) -> None:
+        self.focus()
+
+    # ------------------------------------------------------------------ data
+
+    def _dataset_changed(self, dataset: Dataset | None) -> None:
+        if dataset is None:
+            error = getattr(self.app, "data_error", None)
+            self.query_one("#dataset-summary", Static).update(error or "Loading…")
+            return
+        occupations = list(dataset.occupations) or sorted(
+            {str(o) for o in dataset.users["occupation"]}
+        )
+        with self.app.batch_update():
+            self.query_one("#occupation-filter", Select).set_options((o, o) for o in occupations)
+            self.query_one("#genre-filter", Select).set_options((g, g) for g in dataset.genres)
+        self.refresh_view()
+
+    def on_show(self) -> None:
+        if self.view is None and getattr(self.app, "data_error", None):
+            self.query_one("#dataset-summary", Static).update(self.app.data_error)
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.refresh_view()
+
+    @on(Input.Changed, "#top-n")
+    def _top_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._top_n() is not None:
+            self.refresh_view()
+
+    def _top_n(self) -> int | None:
+        text = self.query_one("#top-n", Input).value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            return None
+        return value if 1 <= value <= MAX_TOP else None
+
+    def _selected(self, select_id: str) -> str | None:
+        value = self.query_one(select_id, Select).value
+        return value if isinstance(value, str) else None
+
+    def refresh_view(self) -> None:
+        """Recompute the figures for the current filters (in a worker)."""
+        dataset = self.app.dataset
+        if dataset is None:
+            return
+        self._compute(dataset, self._selected("#occupation-filter"),
+                      self._selected("#genre-filter"), self._top_n() or DEFAULT_TOP)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="dataset-view", exit_on_error=False)
+    def _compute(self, dataset: Dataset, occupation: str | None, genre: str | None,
+                 top: int) -> None:  # fmt: skip
+        self.post_message(DatasetViewReady(compute_view(dataset, occupation, genre, top)))
+
+    @on(DatasetViewReady)
+    def _show_view(self, message: DatasetViewReady) -> None:
+        view: DatasetView = message.view
+        self.view = view
+        where = " · ".join(x for x in (view.occupation, view.genre) if x) or "all ratings"
+        mean = f"{view.mean_rating:.2f}" if view.ratings else "-"
+        self.query_one("#dataset-summary", Static).update(
+            f"[b]{view.users:,}[/b] users · [b]{view.movies:,}[/b] movies · "
+            f"[b]{view.ratings:,}[/b] ratings · density [b]{view.density:.2%}[/b] · "
+            f"mean rating [b]{mean}[/b]   ({where})"
+        )
+        self.query_one("#rating-histogram", BarChart).show(
+            [str(k) for k in view.histogram], list(view.histogram.values()), "rating"
+        )
+        edges, counts = view.per_user
+        self.query_one("#ratings-per-user", BarChart).show(
+            _bin_labels(edges, counts), counts, "ratings per user"
+        )
+        edges, counts = view.per_movie
+        self.query_one("#ratings-per-movie", BarChart).show(
+            _bin_labels(edges, counts), counts, "ratings per movie"
+        )
+        self._fill("#top-by-count", view.top_by_count)
+        self._fill("#top-by-mean", view.top_by_mean)
+
+    def _fill(self, table_id: str, rows: list[dict[str, Any]]) -> None:
+        from rich.text import Text
+
+        table = self.query_one(table_id, DataTable)
+        table.clear()
+        for rank, row in enumerate(rows, start=1):
+            table.add_row(
+                Text(str(rank), justify="right"),
+                Text(row["title"], overflow="ellipsis", no_wrap=True),
+                Text(f"{row['count']:,}", justify="right"),
+                Text(f"{row['mean']:.2f}", justify="right"),
+            )
+        if not rows:
+            table.add_row("", "no movie matches", "", "")
+
+    # ------------------------------------------------------------------ actions
+
+    def action_focus_filter(self, select_id: str) -> None:
+        self.query_one(f"#{select_id}", Select).focus()
+
+    def action_reset_filters(self) -> None:
+        """Show all ratings again."""
+        for select_id in ("#occupation-filter", "#genre-filter"):
+            self.query_one(select_id, Select).clear()

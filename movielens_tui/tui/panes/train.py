@@ -1,0 +1,451 @@
+"""Train pane: pick a preset, edit its hyperparameters, watch the metrics live.
+
+Training runs in a Textual thread worker that drives :func:`models.trainer.train` on a
+daemon thread, posts :class:`TrainingProgress` at most ~5 times a second, and stops
+within a second when the worker is cancelled ("s" again, or quitting). A finished model
+is saved and becomes the app's active model; until then the previous one stays active.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import Worker, get_current_worker
+
+from movielens_tui.errors import ParamError
+from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
+from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
+from movielens_tui.tui.widgets.loss_chart import LossChart
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+
+TRAIN_THREAD_NAME = "movielens-train"  # run_app leaves without waiting for it
+POST_INTERVAL = 0.2  # seconds between progress messages (at most ~5 per second)
+STOP_GRACE = 0.6  # how long a cancelled worker waits for the trainer to notice
+DEFAULT_PRESET = "biased-mf"
+
+
+def format_seconds(seconds: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for elapsed time and ETA."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_param(value: object) -> str:
+    """How a parameter value is shown in its Input (lists comma-separated)."""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+class TrainPane(Horizontal):
+    """Hyperparameter form on the left, live metric charts and figures on the right."""
+
+    BINDINGS = [
+        Binding("s", "toggle_training", "Start/stop training", id="train-toggle"),
+        Binding("p", "focus_preset", "Preset", id="train-preset"),
+        Binding("d", "reset_params", "Defaults", id="train-defaults"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+    """Whether a training run is in progress."""
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-train", classes="pane")
+        self.preset_name = DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else next(iter(PRESETS))
+        self.run = 0
+        self.errors: dict[str, str] = {}
+        self.params: dict[str, Any] | None = None
+        self._worker: Worker[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._last_step = 0
+        self._stopping = False
+        self._form_generation = 0
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="train-side"):
+            yield Select(
+                [(name, name) for name in PRESETS],
+                value=self.preset_name,
+                allow_blank=False,
+                id="preset",
+            )
+            yield Static("", id="preset-description")
+            yield VerticalScroll(id="param-form")
+            yield Static("", id="form-error")
+            yield Button("Start (s)", id="train-button", variant="success")
+        with Vertical(id="train-live"):
+            yield Static("", id="train-status")
+            yield Static("", id="train-values")
+            yield LossChart(id="chart-0")
+            yield LossChart(id="chart-1")
+
+    async def on_mount(self) -> None:
+        await self._build_form(self.preset_name)
+        self.watch(self.app, "model", self._model_changed)
+        self._show_idle()
+
+    def focus_default(self) -> None:
+        self.query_one("#train-button", Button).focus()
+
+    async def _build_form(self, preset_name: str) -> None:
+        """One labelled Input per hyperparameter of the preset, with its error line."""
+        preset = get_preset(preset_name)
+        self.preset_name = preset.name
+        self._form_generation += 1
+        generation = self._form_generation
+        form = self.query_one("#param-form", VerticalScroll)
+        await form.remove_children()
+        widgets: list[Widget] = []
+        for name, value in preset.params.items():
+            spec = PARAM_SPECS.get(name)
+            label = Label(name, classes="param-label")
+            label.tooltip = spec.help if spec else None
+            widgets.append(label)
+            field = Input(format_param(value), id=f"param-{name}", classes="param-input")
+            field.tooltip = spec.help if spec else None
+            widgets.append(field)
+            widgets.append(Static("", id=f"error-{name}", classes="param-error"))
+        await form.mount_all(widgets)
+        if generation == self._form_generation:
+            self.query_one("#preset-description", Static).update(preset.description)
+            self.validate()
+            self._reset_charts()
+
+    def _reset_charts(self) -> None:
+        groups = get_preset(self.preset_name).metric_groups or [[]]
+        for index, chart in enumerate(self.query(LossChart)):
+            if index < len(groups):
+                chart.display = True
+                chart.reset(groups[index], _group_title(groups[index]))
+            else:
+                chart.display = False
+                chart.reset([], "")
+
+    # ------------------------------------------------------------------ form
+
+    def form_values(self) -> dict[str, str]:
+        """The raw text of every parameter field."""
+        return {
+            field.id.removeprefix("param-"): field.value
+            for field in self.query(".param-input").results(Input)
+            if field.id
+        }
+
+    def validate(self) -> dict[str, Any] | None:
+        """Check every field (inline errors); returns the resolved params or None."""
+        values = self.form_values()
+        errors: dict[str, str] = {}
+        for name, text in values.items():
+            try:
+                resolve_params(self.preset_name, {name: text})
+            except ParamError as exc:
+                errors[exc.field] = exc.reason
+        params: dict[str, Any] | None = None
+        form_error = ""
+        if not errors:
+            try:
+                params = resolve_params(self.preset_name, values)
+            except ParamError as exc:
+                errors[exc.field] = exc.reason
+                if exc.field not in values:
+                    form_error = str(exc)
+        self.errors = errors
+        self.params = params
+        for name in values:
+            error = self.query_one(f"#error-{name}", Static)
+            error.update(errors.get(name, ""))
+            error.display = name in errors
+            self.query_one(f"#param-{name}", Input).set_class(name in errors, "-invalid")
+        self.query_one("#form-error", Static).update(form_error)
+        self._update_button()
+        return params
+
+    @on(Input.Changed, ".param-input")
+    def _param_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.validate()
+
+    @on(Input.Submitted, ".param-input")
+    def _param_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#train-button", Button).focus()
+
+    @on(Select.Changed, "#preset")
+    async def _preset_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.preset_name:
+            await self._build_form(event.value)
+
+    def _update_button(self) -> None:
+        button = self.query_one("#train-button", Button)
+        if self.running:
+            button.label = "Stop (s)"
+            button.variant = "error"
+            button.disabled = False
+        else:
+            button.label = "Start (s)"
+            button.variant = "success"
+            button.disabled = self.params is None or self._thread_alive()
+        self.query_one("#preset", Select).disabled = self.running
+        for field in self.query(".param-input").results(Input):
+            field.disabled = self.running
+
+    def watch_running(self) -> None:
+        if self.is_mounted:
+            self._update_button()
+
+    # ------------------------------------------------------------------ actions
+
+    @on(Button.Pressed, "#train-button")
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_toggle_training()
+
+    def action_toggle_training(self) -> None:
+        """Start a run with the form's parameters, or stop the current one."""
+        if self.running:
+            self.stop_training()
+        else:
+            self.start_training()
+
+    def action_focus_preset(self) -> None:
+        self.query_one("#preset", Select).focus()
+
+    async def action_reset_params(self) -> None:
+        """Put the preset's default values back in the form."""
+        if not self.running:
+            await self._build_form(self.preset_name)
+
+    def start_training(self) -> bool:
+        """Start training unless one is running, the form is invalid or data is loading."""
+        if self.running:
+            return False
+        if self._thread_alive():
+            self.notify("The previous run is still stopping; try again in a moment.",
+                        severity="warning")  # fmt: skip
+            return False
+        params = self.validate()
+        if params is None:
+            bad = ", ".join(self.errors) or "the form"
+            self.notify(f"Fix {bad} before training.", severity="error")
+            return False
+        dataset: Dataset | None = self.app.dataset  # type: ignore[attr-defined]
+        if dataset is None:
+            self.notify("The dataset is still loading.", severity="warning")
+            return False
+        self.run += 1
+        self._last_step = 0
+        self._stopping = False
+        self._reset_charts()
+        self.running = True
+        self._set_status(f"Run {self.run}: starting {self.preset_name} (loading TensorFlow)…")
+        self.query_one("#train-values", Static).update("")
+        self._worker = self._train(self.run, dataset, self.preset_name, params)
+        return True
+
+    def stop_training(self) -> None:
+        """Ask the running worker to stop (takes effect within a second)."""
+        if self._worker is not None and not self._worker.is_finished:
+            self._stopping = True
+            self._set_status(f"Run {self.run}: stopping…")
+            self._worker.cancel()
+
+    def _thread_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ------------------------------------------------------------------ worker
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _train(self, run: int, dataset: Dataset, preset: str, params: dict[str, Any]) -> None:
+        """Run the trainer on a daemon thread; post progress, then the outcome."""
+        worker = get_current_worker()
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        outcome: dict[str, Any] = {}
+        pending: list[tuple[int, dict[str, float]]] = []
+        last_post = [0.0]
+
+        def callback(progress: Any) -> None:
+            pending.append((int(progress.step), dict(progress.metrics)))
+            now = time.monotonic()
+            if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:
+                last_post[0] = now
+                points = pending[:]
+                pending.clear()
+                self.post_message(TrainingProgress(
+                    run, int(progress.step), int(progress.total), dict(progress.metrics),
+                    float(progress.elapsed), points,
+                ))  # fmt: skip
+
+        def target() -> None:
+            try:
+                from movielens_tui.models import trainer
+
+                outcome["model"] = trainer.train(
+                    dataset, preset, params, callback=callback,
+                    should_stop=lambda: worker.is_cancelled,
+                )  # fmt: skip
+            except BaseException as exc:  # noqa: BLE001 - reported to the UI below
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target, name=TRAIN_THREAD_NAME, daemon=True)
+        self._thread = thread
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if worker.is_cancelled:
+                thread.join(STOP_GRACE)
+                break
+        if worker.is_cancelled and "model" not in outcome:
+            self.post_message(TrainingFailed(run, "cancelled", "stopped"))
+            return
+        try:
+            message = self._outcome(run, dataset, outcome)
+        except Exception as exc:  # noqa: BLE001 - the pane must leave the running state
+            message = TrainingFailed(run, "error", f"training failed: {exc!r}")
+        self.post_message(message)
+
+    def _outcome(self, run: int, dataset: Dataset, outcome: dict[str, Any]) -> Any:
+        """The message describing how a finished thread ended (saving the model)."""
+        from movielens_tui.errors import MovieLensError
+        from movielens_tui.models import store, trainer
+
+        error = outcome.get("error")
+        if isinstance(error, trainer.TrainingCancelled):
+            return TrainingFailed(run, "cancelled", "stopped")
+        if isinstance(error, trainer.TrainingDiverged):
+            return TrainingFailed(run, "diverged", str(error))
+        if isinstance(error, MovieLensError):
+            return TrainingFailed(run, "error", str(error))
+        if error is not None:
+            return TrainingFailed(run, "error", f"training failed: {error!r}")
+        model = outcome["model"]
+        path = store.default_model_path(dataset.name)
+        try:
+            store.save(model, path)
+        except (OSError, MovieLensError) as exc:
+            return TrainingFinished(run, model, None, f"not saved: {exc}")
+        return TrainingFinished(run, model, path)
+
+    # ------------------------------------------------------------------ messages
+
+    @on(TrainingProgress)
+    def _progress(self, message: TrainingProgress) -> None:
+        if message.run != self.run:
+            return
+        message.stop()
+        self._last_step = message.step
+        charts = [c for c in self.query(LossChart) if c.display]
+        with self.app.batch_update():
+            for chart in charts:
+                for step, metrics in message.points:
+                    chart.add(step, metrics, redraw=False)
+                chart.replot()
+            self._show_progress(message)
+
+    def _show_progress(self, message: TrainingProgress) -> None:
+        done = message.step + 1 if message.total else 1
+        total = message.total + 1 if message.total else 1
+        rate = message.elapsed / done if done else math.nan
+        eta = rate * (total - done)
+        state = "stopping…" if self._stopping else "training"
+        self._set_status(
+            f"Run {message.run}: {self.preset_name} {state}\n"
+            f"step {message.step:,} / {message.total:,} · elapsed "
+            f"{format_seconds(message.elapsed)} · ETA {format_seconds(eta)}"
+        )
+        self.query_one("#train-values", Static).update(_values_text(message.metrics))
+
+    @on(TrainingFinished)
+    def _finished(self, message: TrainingFinished) -> None:
+        message.stop()
+        if message.run != self.run:
+            return
+        self.running = False
+        model = message.model
+        where = f"saved to {message.path}" if message.path else message.note
+        self._set_status(
+            f"Run {message.run}: done — {model.preset}, {len(model.history)} reports in "
+            f"{format_seconds(model.fit_seconds)}; {where}. It is now the active model."
+        )
+        final = model.history[-1] if model.history else {}
+        self.query_one("#train-values", Static).update(
+            _values_text({k: v for k, v in final.items() if k != "step"})
+        )
+        self.app.set_active_model(model, message.path)  # type: ignore[attr-defined]
+        if message.note:
+            self.notify(message.note, title="Model", severity="warning")
+        self._update_button()
+
+    @on(TrainingFailed)
+    def _failed(self, message: TrainingFailed) -> None:
+        message.stop()
+        if message.run != self.run:
+            self._update_button()
+            return
+        self.running = False
+        kept = self._previous_model_text()
+        if message.reason == "cancelled":
+            text = f"Run {message.run}: stopped at step {self._last_step:,}. {kept}"
+        elif message.reason == "diverged":
+            text = f"Run {message.run}: {message.message}. {kept}"
+            self.notify(message.message, title="Training diverged", severity="error")
+        else:
+            text = f"Run {message.run}: {message.message}. {kept}"
+            self.notify(message.message, title="Training failed", severity="error")
+        self._set_status(text)
+        self._update_button()
+        if self._thread_alive():
+            self.set_timer(1.0, self._update_button)
+
+    def _previous_model_text(self) -> str:
+        model: TrainedModel | None = self.app.model  # type: ignore[attr-defined]
+        if model is None:
+            return "No model is active yet."
+        return f"The previous model ({model.preset}) stays active."
+
+    # ------------------------------------------------------------------ status
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#train-status", Static).update(text)
+
+    def _show_idle(self) -> None:
+        model = self.app.model  # type: ignore[attr-defined]
+        if model is None:
+            self._set_status("No trained model yet. Choose a preset, then press s to train.")
+        else:
+            self._set_status(f"Active model: {model.preset}. Press s to train a new one.")
+
+    def _model_changed(self, model: TrainedModel | None) -> None:
+        if not self.running and self.run == 0:
+            self._show_idle()
+
+
+def _values_text(metrics: dict[str, float]) -> str:
+    return "\n".join(
+        f"{name} {value:.4f}" if math.isfinite(value) else f"{name} -"
+        for name, value in metrics.items()
+    )
+
+
+def _group_title(group: list[str]) -> str:
+    return " / ".join(group)

@@ -1,0 +1,395 @@
+"""You: rate movies yourself and get recommendations at once (the colab's "user 943").
+
+Search a title (``/``), move into the list (``down``) and press ``1``-``5`` on a movie;
+``0`` or ``delete`` removes a rating. Ratings are saved at once (``my_ratings``); your
+recommendations are computed by fold-in with the active model. ``r`` retrains the active
+model's preset with your ratings added as a new user (a thread worker; ``r`` again stops)
+and makes the result the active model.
+
+Focus: the rating keys only act while a movie list of this pane has the focus; on the
+pane itself (``escape``) or in the search box, ``1``-``6`` switch panes / type as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
+from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
+from movielens_tui.tui.widgets.movie_search import MovieSearch
+from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+    from movielens_tui.my_ratings import MyRatings
+
+TRAIN_THREAD_NAME = "movielens-train"  # run_app leaves without waiting for such threads
+MATCH_COLUMNS = (("mine", "You"), ("title", "Title"), ("count", "Ratings"), ("genres", "Genres"))
+RATED_COLUMNS = (("mine", "You"), ("title", "Title"))
+K_RECOMMEND = 10
+POST_INTERVAL = 0.25
+STOP_GRACE = 1.0
+HELP = (
+    "/ search · ↓ into the list · [b]1[/b]-[b]5[/b] rate · [b]0[/b]/del remove · "
+    "[b]r[/b] retrain with you · esc leave list"
+)
+
+
+class YouPane(Vertical):
+    """Search-and-rate, your ratings, and your recommendations."""
+
+    DEFAULT_CSS = """
+    YouPane { height: 1fr; }
+    YouPane #you-help { height: 1; padding: 0 1; color: $text-muted; }
+    YouPane #you-top { height: 11; }
+    YouPane #you-search { width: 1fr; }
+    YouPane #you-search > ResultsTable { height: 9; }
+    YouPane #you-rated { width: 34; height: 1fr; }
+    YouPane #you-status { height: auto; padding: 0 1; }
+    YouPane #you-recs { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("1", "rate(1)", "Rate", key_display="1-5", id="you-rate-1"),
+        *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False) for n in range(2, 6)),
+        Binding("0,delete,backspace", "unrate", "Remove", key_display="0", id="you-unrate"),
+        Binding("r", "retrain", "Retrain with you", id="you-retrain"),
+        Binding("slash", "focus_search", "Search", id="you-search"),
+        Binding("escape", "leave_list", "Leave list", show=False),
+    ]
+
+    retraining: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-you", classes="pane")
+        self.store: MyRatings | None = None
+        self.hits: list[Any] = []
+        self.status_text = ""
+        self.run = 0
+        self._worker: Any = None
+        self._retrained: tuple[TrainedModel, Dataset, int, dict[int, float]] | None = None
+        self._last_progress = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP, id="you-help")
+        with Horizontal(id="you-top"):
+            yield MovieSearch(id="you-search", columns=MATCH_COLUMNS, limit=30)
+            yield ResultsTable(RATED_COLUMNS, id="you-rated")
+        yield Static(id="you-status")
+        yield ResultsTable(HIT_COLUMNS, id="you-recs")
+
+    def on_mount(self) -> None:
+        self.query_one(MovieSearch).row_extra = self._mine_cell
+        self.watch(self.app, "dataset", self._dataset_changed, init=False)
+        self.watch(self.app, "model", self._show_recommendations, init=False)
+        self.watch(self.app, "measure", self._show_recommendations, init=False)
+        self._dataset_changed()
+
+    # ------------------------------------------------------------------ focus and keys
+    def focus_default(self) -> None:
+        """Focus the pane itself: 1-6 still switch panes; ``/`` starts a search."""
+        self.can_focus = True
+        self.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one(MovieSearch).focus_input()
+
+    def action_leave_list(self) -> None:
+        self.focus_default()
+
+    def _focused_table(self) -> ResultsTable | None:
+        focused = self.app.focused
+        if isinstance(focused, ResultsTable) and self in focused.ancestors:
+            return focused
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rate", "unrate", "leave_list"):
+            # Only inside a movie list: elsewhere the keys switch panes or type.
+            return self._focused_table() is not None
+        if action == "retrain":
+            return True
+        return True
+
+    # ------------------------------------------------------------------ ratings
+    def _dataset_changed(self) -> None:
+        dataset = getattr(self.app, "dataset", None)
+        self.store = None
+        self._retrained = None
+        if dataset is not None:
+            from movielens_tui.my_ratings import MyRatings
+
+            self.store, warning = MyRatings.open(dataset.name)
+            if warning:
+                self.notify(warning, title="Your ratings", severity="warning", timeout=15)
+            unknown = self.store.unknown_ids(dataset)
+            if unknown:
+                self.notify(
+                    f"{len(unknown)} of your rated movie ids are not in {dataset.name}; "
+                    "they are kept but ignored",
+                    title="Your ratings",
+                    severity="warning",
+                )
+        self._refresh_all()
+
+    def _mine_cell(self, movie: int) -> dict[str, Any]:
+        rating = self._rating_of(movie)
+        return {"mine": rating if rating is not None else ""}
+
+    def _rating_of(self, movie: int) -> float | None:
+        dataset = getattr(self.app, "dataset", None)
+        if self.store is None or dataset is None:
+            return None
+        return self.store.get(int(dataset.movies["movie_id"].iat[movie]))
+
+    def action_rate(self, rating: int) -> None:
+        table = self._focused_table()
+        movie = table.highlighted_movie() if table is not None else None
+        if movie is not None:
+            self.rate(movie, rating)
+
+    def action_unrate(self) -> None:
+        table = self._focused_table()
+        movie = table.highlighted_movie() if table is not None else None
+        if movie is not None:
+            self.rate(movie, None)
+
+    def rate(self, movie: int, rating: float | None) -> None:
+        """Rate internal movie ``movie`` (None removes the rating), save, refresh."""
+        from movielens_tui.errors import MovieLensError
+
+        dataset = getattr(self.app, "dataset", None)
+        if self.store is None or dataset is None:
+            return
+        movie_id = int(dataset.movies["movie_id"].iat[movie])
+        try:
+            if rating is None:
+                self.store.remove(movie_id)
+            else:
+                self.store.set(movie_id, rating)
+        except (MovieLensError, ValueError) as exc:
+            self.notify(str(exc), title="Your ratings", severity="error", timeout=10)
+            return
+        self._refresh_all()
+
+    @property
+    def positions(self) -> dict[int, float]:
+        """Your ratings as ``{internal movie: rating}`` for the current dataset."""
+        dataset = getattr(self.app, "dataset", None)
+        if self.store is None or dataset is None:
+            return {}
+        return self.store.positions(dataset)
+
+    def _refresh_all(self) -> None:
+        self.query_one(MovieSearch).refresh_matches()
+        self._show_rated()
+        self._show_recommendations()
+
+    def _show_rated(self) -> None:
+        table = self.query_one("#you-rated", ResultsTable)
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is None:
+            table.show_rows([], [])
+            table.border_title = "Your ratings"
+            return
+        mine = sorted(self.positions.items(), key=lambda mr: (-mr[1], mr[0]))
+        titles = dataset.movies["title"]
+        table.show_rows(
+            [{"mine": r, "title": titles.iat[m]} for m, r in mine], [m for m, _ in mine]
+        )
+        table.border_title = f"Your ratings ({len(mine)})"
+
+    # ------------------------------------------------------------------ recommendations
+    def _show_recommendations(self) -> None:
+        app: Any = self.app
+        recs = self.query_one("#you-recs", ResultsTable)
+        dataset, model = app.dataset, app.model
+        settings = f"measure [b]{measure_word(app.measure)}[/b] (m)"
+        self.hits = []
+        ratings = self.positions
+        if self.retraining:
+            self._set_status(f"{self._last_progress} · {settings}")
+        if dataset is None:
+            recs.show_rows([], [])
+            return self._set_status("Loading…")
+        if model is None:
+            recs.show_rows([], [])
+            return self._set_status(f"[b]{NO_MODEL}[/b] · {settings}")
+        if not ratings:
+            recs.show_rows([], [])
+            return self._set_status(
+                f"Rate a few movies to get recommendations · {settings}"
+            ) if not self.retraining else None
+        from movielens_tui.errors import MovieLensError
+        from movielens_tui.models import foldin, scoring
+
+        source = "by fold-in"
+        try:
+            retrained = self._retrained
+            if retrained is not None and retrained[0] is model and retrained[3] == ratings:
+                _, extended, user, _ = retrained
+                self.hits = scoring.recommend(
+                    model, extended, user, measure=app.measure, k=K_RECOMMEND,
+                    exclude_rated=True,
+                )  # fmt: skip
+                source = "from the model retrained with you"
+            else:
+                self.hits = foldin.recommend_for_ratings(
+                    model, dataset, ratings, app.measure, K_RECOMMEND, exclude_rated=True
+                )
+        except MovieLensError as exc:
+            recs.show_rows([], [])
+            return self._set_status(f"[b]{escape(str(exc))}[/b] · {settings}")
+        rows = scoring.hits_table(dataset, self.hits)
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+        recs.show_rows(rows, [h.movie for h in self.hits], labels={"score": f"{app.measure} score"})
+        if not self.retraining:
+            self._set_status(
+                f"Recommended for you ({len(ratings)} ratings, {escape(model.preset)}, "
+                f"{source}) · {settings}"
+            )
+
+    def _set_status(self, markup: str) -> None:
+        self.query_one("#you-status", Static).update(markup)
+        self.status_text = Text.from_markup(markup).plain
+
+    # ------------------------------------------------------------------ retraining
+    def action_retrain(self) -> None:
+        """Retrain the active model's preset with your ratings (``r`` again stops)."""
+        app: Any = self.app
+        if self.retraining:
+            if self._worker is not None:
+                self._worker.cancel()
+            self._last_progress = "Stopping the retraining…"
+            self._set_status(self._last_progress)
+            return
+        dataset, model = app.dataset, app.model
+        if model is None or dataset is None:
+            self.notify(NO_MODEL, title="Retrain", severity="warning")
+            return
+        ratings = self.positions
+        if not ratings:
+            self.notify("Rate at least one movie first", title="Retrain", severity="warning")
+            return
+        train_pane = next(iter(app.query("#pane-train")), None)
+        if getattr(train_pane, "running", False):
+            self.notify(
+                "A training run is going on in Train; wait for it or stop it (2, s)",
+                title="Retrain",
+                severity="warning",
+            )
+            return
+        extended, user = dataset.with_extra_user(ratings)
+        self.run += 1
+        self.retraining = True
+        self._last_progress = f"Retraining {model.preset} with your {len(ratings)} ratings…"
+        self._set_status(self._last_progress + " (r stops)")
+        self._worker = self._retrain(
+            self.run, extended, user, model.preset, dict(model.params), dict(ratings)
+        )
+
+    @work(thread=True, exclusive=True, group="you-retrain", exit_on_error=False)
+    def _retrain(
+        self,
+        run: int,
+        dataset: Dataset,
+        user: int,
+        preset: str,
+        params: dict[str, Any],
+        ratings: dict[int, float],
+    ) -> None:
+        worker = get_current_worker()
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        outcome: dict[str, Any] = {}
+        last_post = [0.0]
+
+        def callback(progress: Any) -> None:
+            now = time.monotonic()
+            if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:
+                last_post[0] = now
+                self.post_message(TrainingProgress(
+                    run, int(progress.step), int(progress.total), dict(progress.metrics),
+                    float(progress.elapsed),
+                ))  # fmt: skip
+
+        def target() -> None:
+            try:
+                from movielens_tui.models import trainer
+
+                outcome["model"] = trainer.train(
+                    dataset, preset, params, callback=callback,
+                    should_stop=lambda: worker.is_cancelled,
+                )  # fmt: skip
+            except BaseException as exc:  # noqa: BLE001 - reported to the UI below
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target, name=TRAIN_THREAD_NAME, daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if worker.is_cancelled:
+                thread.join(STOP_GRACE)
+                break
+        error = outcome.get("error")
+        if "model" in outcome and not worker.is_cancelled:
+            model = outcome["model"]
+            self._retrained = (model, dataset, user, ratings)
+            self.post_message(TrainingFinished(run, model, None, "retrained with your ratings"))
+        elif worker.is_cancelled or type(error).__name__ == "TrainingCancelled":
+            self.post_message(TrainingFailed(run, "cancelled", "Retraining stopped"))
+        else:
+            self.post_message(TrainingFailed(run, "error", f"Retraining failed: {error}"))
+
+    @on(TrainingProgress)
+    def _progress(self, message: TrainingProgress) -> None:
+        message.stop()
+        if message.run != self.run or not self.retraining:
+            return
+        metrics = " · ".join(f"{k} {v:.3f}" for k, v in list(message.metrics.items())[:2])
+        self._last_progress = (
+            f"Retraining: step {message.step:,}/{message.total:,} · {message.elapsed:.1f} s"
+            f" · {metrics} (r stops)"
+        )
+        self._set_status(self._last_progress)
+
+    @on(TrainingFinished)
+    def _finished(self, message: TrainingFinished) -> None:
+        message.stop()
+        if message.run != self.run:
+            return
+        self.retraining = False
+        self._last_progress = ""
+        self.app.set_active_model(message.model, None)  # type: ignore[attr-defined]
+        self._show_recommendations()
+
+    @on(TrainingFailed)
+    def _failed(self, message: TrainingFailed) -> None:
+        message.stop()
+        if message.run != self.run:
+            return
+        self.retraining = False
+        self._last_progress = ""
+        self._retrained = None
+        severity = "information" if message.reason == "cancelled" else "error"
+        self.notify(message.message, title="Retrain", severity=severity, timeout=10)
+        self._show_recommendations()
+
+    @on(MovieSearch.Chosen, "#you-search")
+    def _chosen(self, event: MovieSearch.Chosen) -> None:
+        """Enter on a match: move into the list so 1-5 rate it."""
+        event.stop()
+        event.search.matches.focus()

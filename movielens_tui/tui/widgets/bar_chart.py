@@ -1,0 +1,47 @@
+"""A plotext bar chart that keeps its data and redraws itself (histograms, distributions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual_plotext import PlotextPlot
+
+
+class BarChart(PlotextPlot):
+    """Bars over labelled or numeric x values, with a title naming what is counted."""
+
+    DEFAULT_CSS = """
+    BarChart {
+        height: 12;
+        min-height: 6;
+    }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.chart_title = title
+        self.labels: list[str] | list[float] = []
+        self.values: list[int] = []
+        self.xlabel = ""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.replot()
+
+    def show(self, labels: Sequence[str] | Sequence[float], values: Sequence[int],
+             xlabel: str = "") -> None:  # fmt: skip
+        """Replace the bars and redraw."""
+        self.labels = list(labels)  # type: ignore[assignment]
+        self.values = [int(v) for v in values]
+        self.xlabel = xlabel
+        self.replot()
+
+    def replot(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        plt.title(self.chart_title)
+        if self.values and len(self.values) == len(self.labels):
+            plt.bar(self.labels, self.values, marker="hd")
+            if self.xlabel:
+                plt.xlabel(self.xlabel)
+        self.refresh()

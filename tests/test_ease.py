@@ -1,0 +1,125 @@
+"""EASE: the closed form, its TrainedModel representation, and the ranking bar on ml-100k."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movielens_tui.data.splits import canonical_fold
+from movielens_tui.errors import ModelError, ParamError
+from movielens_tui.evaluate import Protocol, evaluate, model_scorer, popularity_scorer
+from movielens_tui.evaluate import ranking_metrics as rank
+from movielens_tui.models import ease
+from movielens_tui.models.presets import PRESETS
+from movielens_tui.models.trainer import Progress, TrainingCancelled, train
+
+
+def _reference_b(dataset, train, lam: float) -> np.ndarray:
+    x = np.zeros((dataset.n_users, dataset.n_movies))
+    x[train["user"].to_numpy(), train["movie"].to_numpy()] = 1.0
+    p = np.linalg.inv(x.T @ x + lam * np.eye(dataset.n_movies))
+    b = -p / np.diag(p)[None, :]
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def test_closed_form_matches_numpy_and_has_zero_diagonal(small_dataset) -> None:
+    train, test = canonical_fold(small_dataset, 1)
+    seen: list[Progress] = []
+    model = train_ease(small_dataset, train, test, 50.0, callback=seen.append)
+    b = model.movie_embeddings.T
+    assert model.kind == "ease" and model.movie_embeddings.shape == (80, 80)
+    assert model.movie_embeddings.dtype == np.float32
+    np.testing.assert_allclose(b, _reference_b(small_dataset, train, 50.0), atol=1e-5)
+    assert np.all(np.diag(b) == 0.0)
+    # One report at step 0 with the test ranking metrics.
+    assert [p.step for p in seen] == [0]
+    assert set(model.history[-1]) == {"step", "test_precision_at_10", "test_recall_at_10"}
+    assert 0.0 <= model.history[-1]["test_precision_at_10"] <= 1.0
+
+
+def train_ease(dataset, train_df, test_df, lam, **kwargs):
+    return train(dataset, "ease", {"regularization": lam}, train=train_df, test=test_df, **kwargs)
+
+
+def test_user_vector_dot_scores_are_x_times_b(small_dataset) -> None:
+    from movielens_tui.models.scoring import recommend
+
+    model = train(small_dataset, "ease", seed=0)
+    user = 3
+    x = model.user_vector(small_dataset, user)
+    rated = small_dataset.rated_by(user)
+    assert set(np.flatnonzero(x)) == set(rated)
+    expected = x @ model.movie_embeddings.T  # x · B
+    hits = recommend(model, small_dataset, user, k=5, exclude_rated=True)
+    assert len(hits) == 5 and not set(h.movie for h in hits) & set(rated)
+    assert [h.score for h in hits] == pytest.approx(
+        sorted(np.delete(expected, rated), reverse=True)[:5], rel=1e-5
+    )
+
+
+def test_stronger_regularization_shrinks_weights(small_dataset) -> None:
+    train_df, _ = canonical_fold(small_dataset, 2)
+    weak = train_ease(small_dataset, train_df, None, 5.0)
+    strong = train_ease(small_dataset, train_df, None, 5000.0)
+    assert np.abs(strong.movie_embeddings).sum() < np.abs(weak.movie_embeddings).sum()
+    assert weak.history[-1] == {"step": 0}
+
+
+def _planted_taste(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Two user groups, each rating movies of its own half: co-occurrence is the signal."""
+    rng = np.random.default_rng(seed)
+    n_users, n_movies = 60, 40
+    rows = []
+    for u in range(n_users):
+        half = np.arange(20) + 20 * (u % 2)
+        for m in rng.choice(half, size=10, replace=False):
+            rows.append((u, int(m)))
+    frame = pd.DataFrame(rows, columns=["user", "movie"])
+    test_rows = rng.random(len(frame)) < 0.25
+    return frame[~test_rows], frame[test_rows], n_users, n_movies
+
+
+def test_ease_finds_planted_structure_that_popularity_misses() -> None:
+    train_df, test_df, n_users, n_movies = _planted_taste()
+    b = ease.ease_weights(ease.gram_matrix(train_df, n_users, n_movies), 10.0)
+    x = np.zeros((n_users, n_movies), np.float32)
+    x[train_df["user"], train_df["movie"]] = 1.0
+    learned = rank(lambda users: x[users] @ b, train_df, test_df, n_movies)
+    popular = rank(popularity_scorer(train_df, n_movies), train_df, test_df, n_movies)
+    assert learned["precision_at_10"] > popular["precision_at_10"] + 0.05
+    # Same-group weights dominate: movies of the other half are (nearly) never recommended.
+    same = np.add.outer(np.arange(40) // 20, np.arange(40) // 20) % 2 == 0
+    assert b[same].mean() > b[~same].mean()
+
+
+def test_bad_regularization_and_cancel(small_dataset) -> None:
+    with pytest.raises(ParamError, match="regularization"):
+        train(small_dataset, "ease", {"regularization": 0})
+    with pytest.raises(TrainingCancelled):
+        train(small_dataset, "ease", should_stop=lambda: True)
+
+
+def test_catalogue_too_large_is_refused(small_dataset, monkeypatch) -> None:
+    monkeypatch.setattr(ease, "MAX_MOVIES", 10)
+    with pytest.raises(ModelError, match="at most 10 movies"):
+        train(small_dataset, "ease")
+
+
+def test_preset_is_ranking_only(small_dataset) -> None:
+    assert PRESETS["ease"].kind == "ease" and not PRESETS["ease"].is_rating_model
+    model = train(small_dataset, "ease")
+    with pytest.raises(ModelError, match="ranking model"):
+        model.predict(np.array([0]), np.array([0]))
+
+
+@pytest.mark.ml100k
+def test_ease_u1_precision_at_10_on_ml100k(ml100k) -> None:
+    train_df, test_df = canonical_fold(ml100k, 1)
+    model = train(ml100k, "ease", train=train_df, test=test_df)
+    metrics = rank(model_scorer(model, train_df), train_df, test_df, ml100k.n_movies)
+    assert metrics["precision_at_10"] >= 0.38
+    assert model.history[-1]["test_precision_at_10"] == pytest.approx(metrics["precision_at_10"])
+    popular = rank(popularity_scorer(train_df, ml100k.n_movies), train_df, test_df, 1682)
+    assert metrics["precision_at_10"] > popular["precision_at_10"] + 0.1

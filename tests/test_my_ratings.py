@@ -1,0 +1,116 @@
+"""The user's own ratings file: round trip, atomic saves, corrupt files kept aside."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from movielens_tui import my_ratings, paths
+from movielens_tui.data.movielens import Dataset
+from movielens_tui.errors import DataError
+from movielens_tui.my_ratings import CorruptRatingsFile, MyRatings
+
+
+def test_missing_file_is_empty_and_default_path_is_in_data_dir(isolated_dirs: Path) -> None:
+    store, warning = MyRatings.open("ml-100k")
+    assert warning is None
+    assert store.ratings == {}
+    assert store.path == paths.my_ratings_path("ml-100k")
+    assert str(store.path).startswith(str(isolated_dirs))
+    assert not store.path.exists()
+
+
+def test_set_saves_at_once_and_reloads() -> None:
+    store, _ = MyRatings.open("ml-100k")
+    store.set(1, 5)
+    store.set(71, 3)
+    assert json.loads(store.path.read_text())["ratings"] == {"1": 5, "71": 3}
+    again, warning = MyRatings.open("ml-100k")
+    assert warning is None
+    assert again.ratings == {1: 5.0, 71: 3.0}
+    assert again.remove(1) is True
+    assert again.remove(1) is False
+    assert MyRatings.open("ml-100k")[0].ratings == {71: 3.0}
+    # no temp files left behind
+    assert [p.name for p in store.path.parent.iterdir()] == [store.path.name]
+
+
+def test_datasets_have_separate_files() -> None:
+    a, _ = MyRatings.open("ml-100k")
+    a.set(1, 4)
+    b, _ = MyRatings.open("other")
+    assert b.ratings == {}
+    assert a.path != b.path
+
+
+@pytest.mark.parametrize("bad", [0, 6, 2.5e9, float("nan"), "five", None, True])
+def test_bad_rating_is_refused_and_nothing_written(bad: object) -> None:
+    store, _ = MyRatings.open("ml-100k")
+    with pytest.raises(ValueError, match="rating"):
+        store.set(1, bad)  # type: ignore[arg-type]
+    assert not store.path.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"ratings": {"1": 5', "not valid JSON (line 1"),
+        (b"[1, 2]", '"ratings" object'),
+        (b'{"ratings": {"abc": 5}}', "movie id 'abc'"),
+        (b'{"ratings": {"7": 9}}', "movie 7: rating 9 is outside 1 to 5"),
+        (b'{"format": 99, "ratings": {}}', "format 99"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+    ],
+)
+def test_corrupt_file_is_moved_aside_with_a_clear_message(content: bytes, reason: str) -> None:
+    path = paths.my_ratings_path("ml-100k")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    store, warning = MyRatings.open("ml-100k")
+    assert warning is not None and reason in warning
+    assert str(path) in warning and "moved it to" in warning
+    assert store.ratings == {}
+    kept = [p for p in path.parent.iterdir() if ".corrupt-" in p.name]
+    assert len(kept) == 1 and kept[0].read_bytes() == content
+    assert kept[0].name in warning
+    # saving afterwards creates a fresh file and never touches the kept copy
+    store.set(50, 4)
+    assert MyRatings.open("ml-100k")[0].ratings == {50: 4.0}
+    assert kept[0].read_bytes() == content
+
+
+def test_load_file_raises_corrupt_error() -> None:
+    path = paths.my_ratings_path("x")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("nope")
+    with pytest.raises(CorruptRatingsFile) as info:
+        my_ratings.load_file(path)
+    assert info.value.moved_to is not None and info.value.moved_to.exists()
+    assert not path.exists()
+
+
+def test_unreadable_store_is_never_written(tmp_path: Path) -> None:
+    folder = tmp_path / "is-a-dir.json"
+    folder.mkdir()
+    store, warning = MyRatings.open("ml-100k", path=folder)
+    assert warning is not None and "cannot read" in warning
+    with pytest.raises(DataError, match="not saving over"):
+        store.set(1, 5)
+
+
+def test_positions_map_original_ids_and_skip_unknown(small_dataset: Dataset) -> None:
+    store, _ = MyRatings.open(small_dataset.name)
+    first, last = (int(small_dataset.movies["movie_id"].iloc[i]) for i in (0, -1))
+    store.set(first, 5)
+    store.set(last, 2)
+    store.set(99999, 4)
+    assert store.positions(small_dataset) == {0: 5.0, small_dataset.n_movies - 1: 2.0}
+    assert store.unknown_ids(small_dataset) == [99999]
+
+
+def test_dumps_round_trips_half_ratings() -> None:
+    text = my_ratings.dumps({3: 4.5, 1: 2.0}, "ml-100k").decode()
+    assert my_ratings.parse(text) == {1: 2.0, 3: 4.5}
+    assert json.loads(text)["dataset"] == "ml-100k"
