@@ -80,8 +80,16 @@ def output_path(option: Path | None) -> Path:
     return Path(env) if env else REPO / "BENCHMARKS.md"
 
 
-def update_section(name: str, body: str, option: Path | None = None) -> Path:
-    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+def update_section(
+    name: str, body: str, option: Path | None = None, smoke: bool = False
+) -> Path | None:
+    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``.
+
+    A smoke run writes only to an explicit ``--output`` / ``$BENCHMARKS_OUTPUT``, never
+    over the real figures; it returns None when nothing was written.
+    """
+    if smoke and option is None and not os.environ.get("BENCHMARKS_OUTPUT"):
+        return None
     path = output_path(option)
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"

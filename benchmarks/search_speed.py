@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.smoke:
         lines.append("\n(smoke run: tiny sizes, not the real figures)")
-    path = update_section("search_speed", "\n".join(lines), args.output)
+    path = update_section("search_speed", "\n".join(lines), args.output, args.smoke)
     print(f"updated {path}")
     return 0
 

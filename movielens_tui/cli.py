@@ -81,8 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="override any hyperparameter (repeatable)",
     )
-    for flag in ("dim", "iterations", "learning-rate", "init-stddev", "regularization",
-                 "gravity", "batch-size"):  # fmt: skip
+    for flag in (
+        "dim",
+        "iterations",
+        "learning-rate",
+        "init-stddev",
+        "regularization",
+        "gravity",
+        "batch-size",
+    ):
         train.add_argument(f"--{flag}", metavar="X", help=f"override {flag.replace('-', '_')}")
     _json_flag(train)
 

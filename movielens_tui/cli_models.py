@@ -12,8 +12,15 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
 
-_FLAG_PARAMS = ("dim", "iterations", "learning_rate", "init_stddev", "regularization",
-                "gravity", "batch_size")  # fmt: skip
+_FLAG_PARAMS = (
+    "dim",
+    "iterations",
+    "learning_rate",
+    "init_stddev",
+    "regularization",
+    "gravity",
+    "batch_size",
+)
 
 
 def parse_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -36,7 +43,13 @@ def _progress_printer(json_mode: bool):  # noqa: ANN202
     if json_mode:
         return None, None
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -81,10 +94,15 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
     final = model.final_metrics
     if args.json:
         _print_json(
-            {"preset": model.preset, "params": model.params, "metrics": final,
-             "fit_seconds": round(model.fit_seconds, 4), "steps": len(model.history),
-             "model": str(out)}
-        )  # fmt: skip
+            {
+                "preset": model.preset,
+                "params": model.params,
+                "metrics": final,
+                "fit_seconds": round(model.fit_seconds, 4),
+                "steps": len(model.history),
+                "model": str(out),
+            }
+        )
         return 0
     console = _console()
     metrics = ", ".join(f"{k}={v:.4f}" for k, v in final.items())
@@ -132,14 +150,17 @@ def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
     table.add_column("fit s", justify="right")
     for fold in report.folds:
         table.add_row(
-            fold.name, *(f"{fold.metrics.get(n, float('nan')):.4f}" for n in names),
+            fold.name,
+            *(f"{fold.metrics.get(n, float('nan')):.4f}" for n in names),
             f"{fold.fit_seconds:.2f}",
-        )  # fmt: skip
+        )
     mean, std = report.mean, report.std
     table.add_row(
-        "mean ± sd", *(f"{mean[n]:.4f} ± {std.get(n, 0.0):.4f}" for n in names),
-        f"{report.fit_seconds:.2f}", style="bold",
-    )  # fmt: skip
+        "mean ± sd",
+        *(f"{mean[n]:.4f} ± {std.get(n, 0.0):.4f}" for n in names),
+        f"{report.fit_seconds:.2f}",
+        style="bold",
+    )
     _console().print(table)
     return 0
 
@@ -191,7 +212,9 @@ def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
     title = dataset.movies["title"].iloc[movie]
     console.print(f"Nearest neighbors of : {title}.")
     if others:
-        console.print(f"[Found more than one matching movie. Other candidates: {', '.join(others)}]")
+        console.print(
+            f"[Found more than one matching movie. Other candidates: {', '.join(others)}]"
+        )
     console.print(render(f"{args.measure} neighbours ({model.preset})", rows, args.measure))
     return 0
 
@@ -212,7 +235,10 @@ def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
         return 0
     excluded = ", rated movies excluded" if args.exclude_rated else ""
     _console().print(
-        render(f"Top {args.k} for user {args.user} ({model.preset}, {args.measure}{excluded})",
-               rows, args.measure)  # fmt: skip
+        render(
+            f"Top {args.k} for user {args.user} ({model.preset}, {args.measure}{excluded})",
+            rows,
+            args.measure,
+        )
     )
     return 0

@@ -36,8 +36,10 @@ def stats_tables(report: dict[str, Any]) -> Iterator[Table]:
         dist.add_column(key, justify="right")
     for label in ("ratings_per_user", "ratings_per_movie"):
         row = report[label]
-        dist.add_row(label.replace("_", " "), *(_fmt(row.get(k)) for k in ("n", "mean", "median",
-                                                                         "min", "max")))  # fmt: skip
+        dist.add_row(
+            label.replace("_", " "),
+            *(_fmt(row.get(k)) for k in ("n", "mean", "median", "min", "max")),
+        )
     yield dist
 
     groups = Table(title="By occupation")
@@ -46,8 +48,9 @@ def stats_tables(report: dict[str, Any]) -> Iterator[Table]:
     groups.add_column("ratings/user", justify="right")
     groups.add_column("mean rating", justify="right")
     for name, row in sorted(report["by_occupation"].items(), key=lambda kv: -kv[1]["users"]):
-        groups.add_row(name, str(row["users"]), f"{row['ratings_per_user']:.1f}",
-                       f"{row['mean_rating']:.3f}")  # fmt: skip
+        groups.add_row(
+            name, str(row["users"]), f"{row['ratings_per_user']:.1f}", f"{row['mean_rating']:.3f}"
+        )
     yield groups
 
     yield movie_table("Top movies by number of ratings", report["top_by_count"])
@@ -79,9 +82,13 @@ def hits_table(title: str, rows: Sequence[dict[str, Any]], measure: str) -> Tabl
     table.add_column("ratings", justify="right")
     for rank, row in enumerate(rows, start=1):
         table.add_row(
-            str(rank), str(row["movie_id"]), row["title"], f"{row['score']:.3f}",
-            "-".join(row["genres"]) or "Other", f"{row.get('count', '')}",
-        )  # fmt: skip
+            str(rank),
+            str(row["movie_id"]),
+            row["title"],
+            f"{row['score']:.3f}",
+            "-".join(row["genres"]) or "Other",
+            f"{row.get('count', '')}",
+        )
     return table
 
 

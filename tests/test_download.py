@@ -61,7 +61,9 @@ def private_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cwd
 
 
-def build_zip(folder: Path, prefix: str = "ml-100k/", extra: dict[str, bytes] | None = None) -> bytes:
+def build_zip(
+    folder: Path, prefix: str = "ml-100k/", extra: dict[str, bytes] | None = None
+) -> bytes:
     """A zip of ``folder``'s files under ``prefix`` (plus ``extra`` members)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -162,7 +164,7 @@ def use_spec(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 def all_files(root: Path, skip: Path | None = None) -> dict[str, int]:
     out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         if skip is not None and (here == skip or skip in here.parents):
             continue
@@ -173,7 +175,9 @@ def all_files(root: Path, skip: Path | None = None) -> dict[str, int]:
 
 def assert_cache_clean(cache: Path) -> None:
     """Nothing at all left in the cache: no zip, temp file or (half) extracted folder."""
-    leftovers = sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) if cache.exists() else []
+    leftovers = (
+        sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) if cache.exists() else []
+    )
     assert leftovers == []
 
 
@@ -228,8 +232,12 @@ def test_good_download_then_cache_without_network(
     assert server.requests == ["/datasets/ml-100k.zip"]  # no second request
 
 
-def test_only_expected_members_are_extracted(server: Server, small_data_dir: Path, use_spec) -> None:
-    payload = build_zip(small_data_dir, extra={"ml-100k/run-me.sh": b"rm -rf ~\n", "notes.txt": b"x"})
+def test_only_expected_members_are_extracted(
+    server: Server, small_data_dir: Path, use_spec
+) -> None:
+    payload = build_zip(
+        small_data_dir, extra={"ml-100k/run-me.sh": b"rm -rf ~\n", "notes.txt": b"x"}
+    )
     server.body = payload
     spec = use_spec(spec_for(server.url, payload))
     folder = source.resolve_folder()
@@ -491,9 +499,7 @@ def test_data_zip(good_zip: bytes, tmp_path: Path, name: str) -> None:
     assert zip_path.read_bytes() == good_zip
 
 
-def test_data_hostile_zip_keeps_the_users_file(
-    small_data_dir: Path, tmp_path: Path
-) -> None:
+def test_data_hostile_zip_keeps_the_users_file(small_data_dir: Path, tmp_path: Path) -> None:
     zip_path = tmp_path / "mine.zip"
     zip_path.write_bytes(build_zip(small_data_dir, extra={"../../evil.txt": b"owned"}))
     with pytest.raises(DownloadError) as info:

@@ -8,7 +8,7 @@ import pytest
 
 from movielens_tui.data.splits import canonical_fold
 from movielens_tui.errors import ModelError, ParamError
-from movielens_tui.evaluate import Protocol, evaluate, model_scorer, popularity_scorer
+from movielens_tui.evaluate import model_scorer, popularity_scorer
 from movielens_tui.evaluate import ranking_metrics as rank
 from movielens_tui.models import ease
 from movielens_tui.models.presets import PRESETS
@@ -123,3 +123,15 @@ def test_ease_u1_precision_at_10_on_ml100k(ml100k) -> None:
     assert model.history[-1]["test_precision_at_10"] == pytest.approx(metrics["precision_at_10"])
     popular = rank(popularity_scorer(train_df, ml100k.n_movies), train_df, test_df, 1682)
     assert metrics["precision_at_10"] > popular["precision_at_10"] + 0.1
+
+
+def test_evaluate_wires_ease_through_the_trainer(small_dataset) -> None:
+    from movielens_tui.evaluate import Protocol, evaluate
+
+    seen = []
+    report = evaluate(small_dataset, "ease", {"regularization": "50"}, Protocol.canonical([1, 2]),
+                      callback=seen.append)  # fmt: skip
+    data = report.to_json()
+    assert data["params"]["regularization"] == 50.0 and len(data["folds"]) == 2
+    assert "rmse" not in data and 0.0 < data["precision_at_10"] <= 1.0
+    assert [p.fold for p in seen if p.progress is not None] == ["u1", "u2"]

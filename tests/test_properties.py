@@ -21,9 +21,7 @@ from hypothesis import strategies as st
 from movielens_tui.data.movielens import DEFAULT_GENRES, parse_movies, parse_ratings, parse_users
 from movielens_tui.errors import DataError
 
-SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 USER_IDS = (1, 2, 3, 5, 8, 13)  # original ids known to u.user
 MOVIE_IDS = (1, 2, 4, 7, 10)
 USER_POS = {u: i for i, u in enumerate(USER_IDS)}
@@ -164,8 +162,9 @@ def test_parse_ratings_matches_oracle(case: tuple[bytes, object]) -> None:
         if match:
             assert int(match["line"]) in expected, message
         else:
-            assert expected == {0} and message.endswith("file is empty; restore it from the "
-                                                         "original ml-100k zip"), message
+            assert expected == {0} and message.endswith(
+                "file is empty; restore it from the original ml-100k zip"
+            ), message
         return
     assert isinstance(expected, list), f"invalid lines {expected} accepted"
     got = list(

@@ -39,9 +39,10 @@ def available_folds(folder: Path | None) -> list[int]:
     if folder is None:
         return []
     return [
-        k for k in range(1, 6)
+        k
+        for k in range(1, 6)
         if (folder / f"u{k}.base").is_file() and (folder / f"u{k}.test").is_file()
-    ]  # fmt: skip
+    ]
 
 
 def canonical_fold(dataset: Dataset, k: int) -> Split:

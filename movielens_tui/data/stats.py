@@ -13,8 +13,14 @@ import pandas as pd
 
 from movielens_tui.data.movielens import Dataset
 
-AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"),
-             (45, 54, "45-54"), (55, 200, "55+"))  # fmt: skip
+AGE_BANDS = (
+    (0, 17, "<18"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 200, "55+"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,9 @@ class Summary:
 def summary(dataset: Dataset) -> Summary:
     r = dataset.ratings["rating"].to_numpy()
     values, counts = np.unique(np.rint(r).astype(int), return_counts=True)
-    hist = {int(v): 0 for v in range(1, 6)} | {int(v): int(c) for v, c in zip(values, counts)}
+    hist = {int(v): 0 for v in range(1, 6)} | {
+        int(v): int(c) for v, c in zip(values, counts, strict=True)
+    }
     ages = pd.to_numeric(dataset.users["age"], errors="coerce")
     return Summary(
         users=dataset.n_users,
@@ -148,9 +156,7 @@ def report(dataset: Dataset, top: int = 10, min_ratings: int = 20) -> dict[str, 
         "by_occupation": _group(users, "occupation"),
         "by_sex": _group(users, "sex"),
         "by_age_band": _group(users, "age_band"),
-        "by_genre": {
-            g: _describe(filter_movies(movies, g)["count"]) for g in dataset.genres
-        },
+        "by_genre": {g: _describe(filter_movies(movies, g)["count"]) for g in dataset.genres},
         "min_ratings": min_ratings,
         "top_by_count": _movie_rows(top_by_count(movies, top)),
         "top_by_mean": _movie_rows(top_by_mean(movies, top, min_ratings)),

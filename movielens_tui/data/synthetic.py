@@ -28,8 +28,26 @@ KNOWN_TITLES = (
     "Toy Story (1995)",
     "Fargo (1996)",
 )
-_WORDS = ("Night", "River", "Storm", "Garden", "Shadow", "Summer", "Blue", "Iron", "Silent",
-          "Golden", "Last", "Secret", "City", "Dream", "Fire", "Winter", "Wild", "Lost")  # fmt: skip
+_WORDS = (
+    "Night",
+    "River",
+    "Storm",
+    "Garden",
+    "Shadow",
+    "Summer",
+    "Blue",
+    "Iron",
+    "Silent",
+    "Golden",
+    "Last",
+    "Secret",
+    "City",
+    "Dream",
+    "Fire",
+    "Winter",
+    "Wild",
+    "Lost",
+)
 _CHUNK = 1 << 20
 OCCUPATIONS = ("student", "engineer", "writer", "artist", "doctor", "other", "educator")
 
@@ -48,31 +66,37 @@ def synthetic_ratings(
     pop = rng.permutation(pop / pop.sum())
     activity = rng.pareto(1.5, n_users) + 1.0
     activity /= activity.sum()
+    # Same draws and result as deduplicating the whole sample each round, without
+    # re-sorting everything kept so far (this is what makes 25M ratings affordable).
     users = np.empty(0, np.int64)
     movies = np.empty(0, np.int64)
+    kept_keys = np.empty(0, np.int64)  # sorted keys of the pairs kept so far
     need = n_ratings
     while need > 0:
         batch = int(need * 1.3) + 16
         u = rng.choice(n_users, size=batch, p=activity)
         m = rng.choice(n_movies, size=batch, p=pop)
-        users = np.concatenate([users, u])
-        movies = np.concatenate([movies, m])
-        key = users * n_movies + movies
-        _, first = np.unique(key, return_index=True)
-        first.sort()
-        users, movies = users[first], movies[first]
+        key = u * n_movies + m
+        fresh = np.flatnonzero(~_contains(kept_keys, key))
+        first, uniq = _first_occurrences(key[fresh])
+        take = fresh[first]
+        users = np.concatenate([users, u[take]])
+        movies = np.concatenate([movies, m[take]])
+        kept_keys = np.sort(np.concatenate([kept_keys, uniq]), kind="stable")
         need = n_ratings - len(users)
         if need > 0 and len(users) > 0.95 * n_users * n_movies:
             break
+    del kept_keys
     users, movies = users[:n_ratings], movies[:n_ratings]
     if n_ratings >= n_users + n_movies:  # every user and every movie gets a rating
-        lonely_users = np.setdiff1d(np.arange(n_users), users)
-        lonely_movies = np.setdiff1d(np.arange(n_movies), movies)
-        users = np.concatenate([lonely_users, rng.integers(0, n_users, len(lonely_movies)), users])
-        movies = np.concatenate([rng.integers(0, n_movies, len(lonely_users)), lonely_movies, movies])
-        _, first = np.unique(users * n_movies + movies, return_index=True)
-        keep = np.sort(first)[:n_ratings]
-        users, movies = users[keep], movies[keep]
+        lonely_users = np.flatnonzero(np.bincount(users, minlength=n_users) == 0)
+        lonely_movies = np.flatnonzero(np.bincount(movies, minlength=n_movies) == 0)
+        head_users = np.concatenate([lonely_users, rng.integers(0, n_users, len(lonely_movies))])
+        head_movies = np.concatenate([rng.integers(0, n_movies, len(lonely_users)), lonely_movies])
+        first, uniq = _first_occurrences(head_users * n_movies + head_movies)
+        rest = np.flatnonzero(~_contains(uniq, users * n_movies + movies))
+        users = np.concatenate([head_users[first], users[rest]])[:n_ratings]
+        movies = np.concatenate([head_movies[first], movies[rest]])[:n_ratings]
     p = rng.normal(0, 1, (n_users, dim)) / np.sqrt(dim)
     q = rng.normal(0, 1, (n_movies, dim)) / np.sqrt(dim)
     bu = rng.normal(0, 0.35, n_users)
@@ -87,6 +111,24 @@ def synthetic_ratings(
     del noise
     ts = 874_724_710 + rng.integers(0, 20_000_000, len(rating))
     return pd.DataFrame({"user": users, "movie": movies, "rating": rating, "timestamp": ts})
+
+
+def _first_occurrences(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending positions of each key's first occurrence, and the sorted distinct keys."""
+    if not len(keys):
+        return np.empty(0, np.int64), keys
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return np.sort(np.minimum.reduceat(order, starts)), ordered[starts]
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for an already sorted, distinct ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[pos] == keys
 
 
 def _title(j: int, rng: np.random.Generator) -> str:
@@ -111,10 +153,13 @@ def write_movielens_folder(
     ratings = synthetic_ratings(n_users, n_movies, n_ratings, seed)
     genres = DEFAULT_GENRES
     (folder / "u.genre").write_text(
-        "".join(f"{'Children' + chr(39) + 's' if g == 'Children' else g}|{i}\n"
-                for i, g in enumerate(genres)) + "\n",
+        "".join(
+            f"{'Children' + chr(39) + 's' if g == 'Children' else g}|{i}\n"
+            for i, g in enumerate(genres)
+        )
+        + "\n",
         encoding="latin-1",
-    )  # fmt: skip
+    )
     user_lines = []
     for u in range(n_users):
         age = int(rng.integers(7, 74))
@@ -130,8 +175,9 @@ def write_movielens_folder(
         date = f"01-Jan-{year}" if j % 37 != 36 else ""
         flags = np.zeros(len(genres), dtype=int)
         if j % 41 != 40:  # a few movies without any genre
-            flags[rng.choice(np.arange(1, len(genres)), size=int(rng.integers(1, 4)),
-                             replace=False)] = 1  # fmt: skip
+            flags[
+                rng.choice(np.arange(1, len(genres)), size=int(rng.integers(1, 4)), replace=False)
+            ] = 1
         if title.startswith("Aladdin") or title.startswith(("Lion King", "Beauty", "Toy")):
             flags[:] = 0
             flags[[genres.index("Animation"), genres.index("Children")]] = 1
@@ -158,7 +204,10 @@ def _data_lines(ratings: pd.DataFrame) -> str:
     return "".join(
         f"{u + 1}\t{m + 1}\t{r}\t{t}\n"
         for u, m, r, t in zip(
-            ratings["user"].to_numpy(), ratings["movie"].to_numpy(),
-            ratings["rating"].to_numpy(), ratings["timestamp"].to_numpy(),
+            ratings["user"].to_numpy(),
+            ratings["movie"].to_numpy(),
+            ratings["rating"].to_numpy(),
+            ratings["timestamp"].to_numpy(),
+            strict=True,
         )
-    )  # fmt: skip
+    )

@@ -25,7 +25,8 @@ def tf() -> ModuleType:
     with _lock:
         if _tf is None:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-            os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+            onednn = os.environ.get("MOVIELENS_TUI_ONEDNN", "0")
+            os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", onednn)
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
             with _stderr_silenced():
                 import tensorflow as tensorflow_module

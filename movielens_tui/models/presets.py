@@ -45,14 +45,20 @@ PARAM_SPECS: dict[str, ParamSpec] = {
     spec.name: spec
     for spec in (
         ParamSpec("dim", "int", 1, 1000, "embedding dimension"),
-        ParamSpec("init_stddev", "float", 0.0, 100.0, "stddev of the initial embeddings",
-                  min_exclusive=True),
+        ParamSpec(
+            "init_stddev",
+            "float",
+            0.0,
+            100.0,
+            "stddev of the initial embeddings",
+            min_exclusive=True,
+        ),
         ParamSpec("iterations", "int", 1, 10_000_000, "training steps (runs iterations + 1)"),
         ParamSpec("epochs", "int", 1, 100_000, "passes over the training ratings"),
-        ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size",
-                  min_exclusive=True),
-        ParamSpec("optimizer", "choice", help="sgd, adagrad or adam",
-                  choices=("sgd", "adagrad", "adam")),
+        ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size", min_exclusive=True),
+        ParamSpec(
+            "optimizer", "choice", help="sgd, adagrad or adam", choices=("sgd", "adagrad", "adam")
+        ),
         ParamSpec("regularization", "float", 0.0, 1e6, "L2 regularization coefficient"),
         ParamSpec("bias_regularization", "float", 0.0, 1e6, "L2 coefficient on the biases"),
         ParamSpec("gravity", "float", 0.0, 1e6, "gravity coefficient (pushes unseen scores to 0)"),
@@ -61,8 +67,13 @@ PARAM_SPECS: dict[str, ParamSpec] = {
         ParamSpec("test_batch_size", "int", 1, 10_000_000, "test minibatch size"),
         ParamSpec("genre_dim", "int", 1, 1000, "genre embedding dimension (softmax)"),
         ParamSpec("year_dim", "int", 1, 1000, "year embedding dimension (softmax)"),
-        ParamSpec("hidden_dims", "int_list", 1, 1000,
-                  "hidden layer widths, comma-separated; the last is the embedding dim"),
+        ParamSpec(
+            "hidden_dims",
+            "int_list",
+            1,
+            1000,
+            "hidden layer widths, comma-separated; the last is the embedding dim",
+        ),
     )  # fmt: skip
 }
 
@@ -142,7 +153,8 @@ def get_preset(name: str | Preset) -> Preset:
     try:
         return PRESETS[name]
     except (KeyError, TypeError):
-        raise ParamError("preset", f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        choices = ", ".join(PRESETS)
+        raise ParamError("preset", f"unknown preset {name!r}; choose one of {choices}") from None
 
 
 def parse_value(name: str, value: object) -> object:
@@ -197,7 +209,9 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def resolve_params(preset_name: str | Preset, overrides: Mapping[str, object] | None = None) -> dict:
+def resolve_params(
+    preset_name: str | Preset, overrides: Mapping[str, object] | None = None
+) -> dict:
     """The preset's parameters with ``overrides`` applied, every value validated.
 
     ``None`` override values are ignored (a CLI flag that was not given). An override the

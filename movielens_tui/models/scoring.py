@@ -42,9 +42,7 @@ def compute_scores(query: np.ndarray, items: np.ndarray, measure: str = DOT) -> 
         qn = float(np.linalg.norm(query))
         scores = items @ query
         denominator = norms * qn
-        return np.divide(
-            scores, denominator, out=np.zeros_like(scores), where=denominator > 0
-        )
+        return np.divide(scores, denominator, out=np.zeros_like(scores), where=denominator > 0)
     return items @ query
 
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,7 @@ PANES: tuple[tuple[str, str, type[Widget]], ...] = (
     ("you", "You", YouPane),
 )
 MEASURES = ("dot", "cosine")
+PANE_KEYS = Binding.Group("Panes", compact=True)
 LOG_NAME = "movielens-tui.log"
 
 
@@ -83,13 +85,35 @@ class MovieLensApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     BINDINGS = [
         *(
-            Binding(str(n), f"show_pane('{key}')", label, id=f"show-{key}")
+            Binding(
+                str(n),
+                f"show_pane('{key}')",
+                label,
+                id=f"show-{key}",
+                group=PANE_KEYS,
+                tooltip=f"Show the {label} pane",
+            )  # fmt: skip
             for n, (key, label, _) in enumerate(PANES, start=1)
         ),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("m", "toggle_measure", "Measure", id="toggle-measure"),
+        Binding(
+            "slash", "search", "Search", id="search", tooltip="Jump to the movie search (Neighbors)"
+        ),
+        Binding(
+            "m",
+            "toggle_measure",
+            "Measure",
+            id="toggle-measure",
+            tooltip="Switch scores between DOT and COSINE",
+        ),  # fmt: skip
         Binding("escape", "leave_input", "Leave field", show=False, id="leave-input"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            priority=True,
+            id="quit",
+            tooltip="Quit (cancels training and downloads first)",
+        ),  # fmt: skip
     ]
 
     dataset: reactive[Dataset | None] = reactive(None, always_update=True, init=False)
@@ -122,7 +146,7 @@ class MovieLensApp(App[int]):
             for n, (key, label, pane_class) in enumerate(PANES, start=1):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
                     yield pane_class()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_measure()
@@ -137,11 +161,15 @@ class MovieLensApp(App[int]):
         from movielens_tui.errors import MovieLensError
 
         worker = get_current_worker()
+        last = [0.0]
 
         def progress(done: int, total: int) -> None:
             if worker.is_cancelled:
                 raise _Cancelled
-            self.post_message(DownloadProgress(done, total))
+            now = time.monotonic()
+            if now - last[0] >= 0.2 or done >= total:
+                last[0] = now
+                self.post_message(DownloadProgress(done, total))
 
         try:
             dataset = self._given_dataset or source.load(self.data, progress=progress)
@@ -167,9 +195,24 @@ class MovieLensApp(App[int]):
         self.dataset = message.dataset
         self.load_saved_model(message.dataset, self.model_path_arg)
 
+    @on(DownloadProgress)
+    def _download_progress(self, message: DownloadProgress) -> None:
+        pane = self.pane("dataset")
+        show = getattr(pane, "show_message", None)
+        if callable(show):
+            mb = 1024 * 1024
+            pct = f" {message.done / message.total:.0%}" if message.total else ""
+            show(
+                f"Downloading MovieLens{pct} ({message.done / mb:.1f} of "
+                f"{message.total / mb:.1f} MB)… ctrl+q cancels"
+            )
+
     @on(DatasetFailed)
     def _dataset_failed(self, message: DatasetFailed) -> None:
         self.data_error = message.message
+        show = getattr(self.pane("dataset"), "show_message", None)
+        if callable(show):
+            show(f"Could not load the dataset: {message.message}")
         self.notify(message.message, title="Dataset", severity="error", timeout=15)
 
     # ------------------------------------------------------------------ models
@@ -285,8 +328,12 @@ class MovieLensApp(App[int]):
         for binding in self._bindings_of(self):
             if binding.id == "leave-input":
                 continue
+            name = binding.description
+            if binding.id and binding.id.startswith("show-"):
+                name = f"Go to {binding.description}"
             yield PaletteCommand(
-                binding.description, f"{_key_label(binding)} · {binding.tooltip or binding.action}",
+                name,
+                f"{_key_label(binding)} · {binding.tooltip or binding.action}",
                 _runner(self, binding.action, self, None),
             )
         for name, label, _ in PANES:

@@ -52,9 +52,7 @@ async def test_occupation_and_genre_filters(make_app, small_dataset, settle) -> 
         app.query_one("#occupation-filter", Select).value = occupation
         await settle(pilot, app)
         users = small_dataset.users["occupation"] == occupation
-        ratings = small_dataset.ratings[
-            users.to_numpy()[small_dataset.ratings["user"].to_numpy()]
-        ]
+        ratings = small_dataset.ratings[users.to_numpy()[small_dataset.ratings["user"].to_numpy()]]
         text = _summary(app)
         assert f"{int(users.sum()):,} users" in text
         assert f"{len(ratings):,} ratings" in text

@@ -25,6 +25,7 @@ MIN_RATINGS = 20
 DEFAULT_TOP = 10
 MAX_TOP = 100
 DISTRIBUTION_BINS = 10
+TABLE_FIXED_WIDTH = 3 + 7 + 4 + 4 * 2 + 2  # rank, ratings, mean, cell padding, scrollbar
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,15 @@ class DatasetPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="dataset-summary")
         with Horizontal(id="dataset-filters"):
-            yield Select[str]([], prompt="All occupations", id="occupation-filter")
-            yield Select[str]([], prompt="All genres", id="genre-filter")
+            yield Select[str]([], prompt="All occupations", id="occupation-filter", compact=True)
+            yield Select[str]([], prompt="All genres", id="genre-filter", compact=True)
             yield Label("Top", classes="top-label")
-            yield Input(str(DEFAULT_TOP), type="integer", id="top-n", max_length=3,
+            yield Input(str(DEFAULT_TOP), type="integer", id="top-n", max_length=3, compact=True,
                         tooltip=f"how many movies the top lists show (1-{MAX_TOP})")  # fmt: skip
         with Grid(id="dataset-charts"):
             yield BarChart("Ratings by value", id="rating-histogram")
-            yield BarChart("Users by number of ratings", id="ratings-per-user")
-            yield BarChart("Movies by number of ratings", id="ratings-per-movie")
+            yield BarChart("Ratings per user", id="ratings-per-user")
+            yield BarChart("Ratings per movie", id="ratings-per-movie")
         with Grid(id="dataset-tables"):
             with Vertical():
                 yield Label("Most rated", classes="table-title")
@@ -130,13 +131,33 @@ class DatasetPane(VerticalScroll):
                 yield DataTable(id="top-by-mean", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        self._title_width = 0
+        self._set_columns(24)
+        self.watch(self.app, "dataset", self._dataset_changed)
+
+    def _set_columns(self, title_width: int) -> None:
+        """(Re)create the top-list columns with the title as wide as the table allows."""
+        if title_width == self._title_width:
+            return
+        self._title_width = title_width
         for table_id in ("#top-by-count", "#top-by-mean"):
             table = self.query_one(table_id, DataTable)
-            table.add_column("#", key="rank")
-            table.add_column("Title", key="title", width=34)
-            table.add_column("Ratings", key="count")
-            table.add_column("Mean", key="mean")
-        self.watch(self.app, "dataset", self._dataset_changed)
+            table.clear(columns=True)
+            table.add_column("#", key="rank", width=3)
+            table.add_column("Title", key="title", width=title_width)
+            table.add_column("Ratings", key="count", width=7)
+            table.add_column("Mean", key="mean", width=4)
+        if self.view is not None:
+            self._fill("#top-by-count", self.view.top_by_count)
+            self._fill("#top-by-mean", self.view.top_by_mean)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_tables)
+
+    def _fit_tables(self) -> None:
+        width = self.query_one("#top-by-count", DataTable).size.width
+        if width:
+            self._set_columns(max(10, width - TABLE_FIXED_WIDTH))
 
     def focus_default(self) -> None:
         self.focus()
@@ -156,9 +177,10 @@ class DatasetPane(VerticalScroll):
             self.query_one("#genre-filter", Select).set_options((g, g) for g in dataset.genres)
         self.refresh_view()
 
-    def on_show(self) -> None:
-        if self.view is None and getattr(self.app, "data_error", None):
-            self.query_one("#dataset-summary", Static).update(self.app.data_error)
+    def show_message(self, text: str) -> None:
+        """Progress or error text while there are no figures to show."""
+        if self.view is None:
+            self.query_one("#dataset-summary", Static).update(text)
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
@@ -212,11 +234,11 @@ class DatasetPane(VerticalScroll):
         )
         edges, counts = view.per_user
         self.query_one("#ratings-per-user", BarChart).show(
-            _bin_labels(edges, counts), counts, "ratings per user"
+            _bin_labels(edges, counts), counts, "ratings (bar = users)"
         )
         edges, counts = view.per_movie
         self.query_one("#ratings-per-movie", BarChart).show(
-            _bin_labels(edges, counts), counts, "ratings per movie"
+            _bin_labels(edges, counts), counts, "ratings (bar = movies)"
         )
         self._fill("#top-by-count", view.top_by_count)
         self._fill("#top-by-mean", view.top_by_mean)

@@ -59,9 +59,11 @@ class TrainPane(Horizontal):
     """Hyperparameter form on the left, live metric charts and figures on the right."""
 
     BINDINGS = [
-        Binding("s", "toggle_training", "Start/stop training", id="train-toggle"),
-        Binding("p", "focus_preset", "Preset", id="train-preset"),
-        Binding("d", "reset_params", "Defaults", id="train-defaults"),
+        Binding("s", "toggle_training", "Start/stop", id="train-toggle",
+                tooltip="Start training with the form's values, or stop the run"),
+        Binding("p", "focus_preset", "Preset", id="train-preset", tooltip="Choose a preset"),
+        Binding("d", "reset_params", "Defaults", id="train-defaults",
+                tooltip="Put the preset's default values back in the form"),  # fmt: skip
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)
@@ -87,6 +89,7 @@ class TrainPane(Horizontal):
                 [(name, name) for name in PRESETS],
                 value=self.preset_name,
                 allow_blank=False,
+                compact=True,
                 id="preset",
             )
             yield Static("", id="preset-description")
@@ -118,12 +121,12 @@ class TrainPane(Horizontal):
         widgets: list[Widget] = []
         for name, value in preset.params.items():
             spec = PARAM_SPECS.get(name)
+            tip = f"{name}: {spec.help}" if spec else name
+            field = Input(format_param(value), id=f"param-{name}", classes="param-input",
+                          compact=True, tooltip=tip)  # fmt: skip
             label = Label(name, classes="param-label")
-            label.tooltip = spec.help if spec else None
-            widgets.append(label)
-            field = Input(format_param(value), id=f"param-{name}", classes="param-input")
-            field.tooltip = spec.help if spec else None
-            widgets.append(field)
+            label.tooltip = tip
+            widgets.append(Horizontal(label, field, classes="param-row"))
             widgets.append(Static("", id=f"error-{name}", classes="param-error"))
         await form.mount_all(widgets)
         if generation == self._form_generation:
@@ -382,10 +385,10 @@ class TrainPane(Horizontal):
             return
         self.running = False
         model = message.model
-        where = f"saved to {message.path}" if message.path else message.note
+        saved = f"saved as {message.path.name}" if message.path else message.note
         self._set_status(
-            f"Run {message.run}: done — {model.preset}, {len(model.history)} reports in "
-            f"{format_seconds(model.fit_seconds)}; {where}. It is now the active model."
+            f"Run {message.run}: done in {format_seconds(model.fit_seconds)} · {saved}\n"
+            f"{model.preset} is now the active model."
         )
         final = model.history[-1] if model.history else {}
         self.query_one("#train-values", Static).update(

@@ -81,6 +81,7 @@ class YouPane(Vertical):
         self.run = 0
         self._worker: Any = None
         self._retrained: tuple[TrainedModel, Dataset, int, dict[int, float]] | None = None
+        self._pending: tuple[Dataset, int, dict[int, float]] | None = None
         self._last_progress = ""
 
     def compose(self) -> ComposeResult:
@@ -120,8 +121,6 @@ class YouPane(Vertical):
         if action in ("rate", "unrate", "leave_list"):
             # Only inside a movie list: elsewhere the keys switch panes or type.
             return self._focused_table() is not None
-        if action == "retrain":
-            return True
         return True
 
     # ------------------------------------------------------------------ ratings
@@ -214,31 +213,40 @@ class YouPane(Vertical):
 
     # ------------------------------------------------------------------ recommendations
     def _show_recommendations(self) -> None:
-        app: Any = self.app
         recs = self.query_one("#you-recs", ResultsTable)
-        dataset, model = app.dataset, app.model
-        settings = f"measure [b]{measure_word(app.measure)}[/b] (m)"
         self.hits = []
-        ratings = self.positions
+        status = self._recommend()
+        if self.hits:
+            app: Any = self.app
+            from movielens_tui.models import scoring
+
+            rows = scoring.hits_table(app.dataset, self.hits)
+            for rank, row in enumerate(rows, start=1):
+                row["rank"] = rank
+            labels = {"score": f"{app.measure} score"}
+            recs.show_rows(rows, [h.movie for h in self.hits], labels=labels)
+        else:
+            recs.show_rows([], [])
         if self.retraining:
-            self._set_status(f"{self._last_progress} · {settings}")
+            status = self._last_progress
+        self._set_status(f"{status} · measure [b]{measure_word(self.app.measure)}[/b] (m)")
+
+    def _recommend(self) -> str:
+        """Fill ``self.hits`` for your ratings; returns the status line (markup)."""
+        app: Any = self.app
+        dataset, model = app.dataset, app.model
         if dataset is None:
-            recs.show_rows([], [])
-            return self._set_status("Loading…")
+            return "Loading…"
         if model is None:
-            recs.show_rows([], [])
-            return self._set_status(f"[b]{NO_MODEL}[/b] · {settings}")
+            return f"[b]{NO_MODEL}[/b]"
+        ratings = self.positions
         if not ratings:
-            recs.show_rows([], [])
-            return self._set_status(
-                f"Rate a few movies to get recommendations · {settings}"
-            ) if not self.retraining else None
+            return "Rate a few movies to get recommendations"
         from movielens_tui.errors import MovieLensError
         from movielens_tui.models import foldin, scoring
 
-        source = "by fold-in"
+        retrained = self._retrained
         try:
-            retrained = self._retrained
             if retrained is not None and retrained[0] is model and retrained[3] == ratings:
                 _, extended, user, _ = retrained
                 self.hits = scoring.recommend(
@@ -250,18 +258,11 @@ class YouPane(Vertical):
                 self.hits = foldin.recommend_for_ratings(
                     model, dataset, ratings, app.measure, K_RECOMMEND, exclude_rated=True
                 )
+                source = "by fold-in"
         except MovieLensError as exc:
-            recs.show_rows([], [])
-            return self._set_status(f"[b]{escape(str(exc))}[/b] · {settings}")
-        rows = scoring.hits_table(dataset, self.hits)
-        for rank, row in enumerate(rows, start=1):
-            row["rank"] = rank
-        recs.show_rows(rows, [h.movie for h in self.hits], labels={"score": f"{app.measure} score"})
-        if not self.retraining:
-            self._set_status(
-                f"Recommended for you ({len(ratings)} ratings, {escape(model.preset)}, "
-                f"{source}) · {settings}"
-            )
+            self.hits = []
+            return f"[b]{escape(str(exc))}[/b]"
+        return f"For you: {len(ratings)} ratings, {escape(model.preset)} {source}"
 
     def _set_status(self, markup: str) -> None:
         self.query_one("#you-status", Static).update(markup)
@@ -275,7 +276,7 @@ class YouPane(Vertical):
             if self._worker is not None:
                 self._worker.cancel()
             self._last_progress = "Stopping the retraining…"
-            self._set_status(self._last_progress)
+            self._show_recommendations()
             return
         dataset, model = app.dataset, app.model
         if model is None or dataset is None:
@@ -296,21 +297,20 @@ class YouPane(Vertical):
         extended, user = dataset.with_extra_user(ratings)
         self.run += 1
         self.retraining = True
-        self._last_progress = f"Retraining {model.preset} with your {len(ratings)} ratings…"
-        self._set_status(self._last_progress + " (r stops)")
-        self._worker = self._retrain(
-            self.run, extended, user, model.preset, dict(model.params), dict(ratings)
+        self._last_progress = (
+            f"Retraining {escape(model.preset)} with your {len(ratings)} ratings… (r stops)"
         )
+        self._show_recommendations()
+        self._pending = (extended, user, dict(ratings))
+        self._worker = self._retrain(self.run, extended, model.preset, dict(model.params))
 
     @work(thread=True, exclusive=True, group="you-retrain", exit_on_error=False)
     def _retrain(
         self,
         run: int,
         dataset: Dataset,
-        user: int,
         preset: str,
         params: dict[str, Any],
-        ratings: dict[int, float],
     ) -> None:
         worker = get_current_worker()
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -346,9 +346,7 @@ class YouPane(Vertical):
                 break
         error = outcome.get("error")
         if "model" in outcome and not worker.is_cancelled:
-            model = outcome["model"]
-            self._retrained = (model, dataset, user, ratings)
-            self.post_message(TrainingFinished(run, model, None, "retrained with your ratings"))
+            self.post_message(TrainingFinished(run, outcome["model"], None, "with your ratings"))
         elif worker.is_cancelled or type(error).__name__ == "TrainingCancelled":
             self.post_message(TrainingFailed(run, "cancelled", "Retraining stopped"))
         else:
@@ -364,7 +362,7 @@ class YouPane(Vertical):
             f"Retraining: step {message.step:,}/{message.total:,} · {message.elapsed:.1f} s"
             f" · {metrics} (r stops)"
         )
-        self._set_status(self._last_progress)
+        self._set_status(f"{self._last_progress} · measure [b]{measure_word(self.app.measure)}[/b]")
 
     @on(TrainingFinished)
     def _finished(self, message: TrainingFinished) -> None:
@@ -373,6 +371,9 @@ class YouPane(Vertical):
             return
         self.retraining = False
         self._last_progress = ""
+        if self._pending is not None:
+            extended, user, ratings = self._pending
+            self._retrained = (message.model, extended, user, ratings)
         self.app.set_active_model(message.model, None)  # type: ignore[attr-defined]
         self._show_recommendations()
 

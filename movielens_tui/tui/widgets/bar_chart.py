@@ -42,6 +42,9 @@ class BarChart(PlotextPlot):
         plt.title(self.chart_title)
         if self.values and len(self.values) == len(self.labels):
             plt.bar(self.labels, self.values, marker="hd")
+            top = max(self.values)
+            ticks = sorted({round(top * i / 4) for i in range(5)})
+            plt.yticks(ticks, [f"{t:,}" for t in ticks])
             if self.xlabel:
                 plt.xlabel(self.xlabel)
         self.refresh()

@@ -66,7 +66,7 @@ class LossChart(PlotextPlot):
         for i, name in enumerate(self.metrics):
             points = [
                 (s, v)
-                for s, v in zip(self.steps[::stride], self.series[name][::stride])
+                for s, v in zip(self.steps[::stride], self.series[name][::stride], strict=True)
                 if math.isfinite(v)
             ]
             if self.steps and stride > 1 and math.isfinite(self.series[name][-1]):
@@ -74,7 +74,7 @@ class LossChart(PlotextPlot):
                     points.append((self.steps[-1], self.series[name][-1]))
             if not points:
                 continue
-            xs, ys = zip(*points)
+            xs, ys = zip(*points, strict=True)
             plt.plot(list(xs), list(ys), marker=MARKERS[i % len(MARKERS)],
                      color=COLORS[i % len(COLORS)], label=name)  # fmt: skip
             drawn = True

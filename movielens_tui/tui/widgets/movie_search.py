@@ -91,6 +91,7 @@ class MovieSearch(Vertical):
         self.scores: dict[int, float] = {}
         """Match score (0-100) of each listed movie; empty for the popular list."""
         self._number = 0
+        self._shown_for: Any = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id=f"{self.id or 'search'}-input", compact=True)
@@ -106,10 +107,11 @@ class MovieSearch(Vertical):
 
     def on_mount(self) -> None:
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
-        self.call_after_refresh(self.refresh_matches)
+        self.call_after_refresh(self.search, "")
 
     def _dataset_changed(self) -> None:
-        self.refresh_matches()
+        self.shown_query = None
+        self.search(self.query)
 
     # ----------------------------------------------------------------- searching
     @on(Input.Changed)
@@ -141,8 +143,13 @@ class MovieSearch(Vertical):
         self._show(message.query, message.movies, message.scores)
 
     def refresh_matches(self) -> None:
-        """Run the current query again (the dataset or the extra columns changed)."""
-        self.search(self.query)
+        """Redraw the shown matches (the extra columns changed); search if none shown yet."""
+        dataset = getattr(self.app, "dataset", None)
+        if self.shown_query == self.query and self._shown_for is dataset:
+            movies = self.matches.movies
+            self._show(self.query, movies, [self.scores.get(m, 0.0) for m in movies])
+        else:
+            self.search(self.query)
 
     def _popular(self) -> list[int]:
         stats = getattr(self.app, "movie_stats", None)
@@ -152,6 +159,7 @@ class MovieSearch(Vertical):
         return [int(i) for i in order[: self.limit]]
 
     def _show(self, query: str, movies: list[int], scores: list[float]) -> None:
+        self._shown_for = getattr(self.app, "dataset", None)
         self.scores = dict(zip(movies, scores, strict=False))
         rows = [self.row_for(movie) for movie in movies]
         self.matches.show_rows(rows, movies)

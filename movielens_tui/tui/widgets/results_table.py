@@ -32,6 +32,8 @@ def format_cell(key: str, value: Any) -> Text | str:
     """How a value of column ``key`` is shown (numbers right-aligned)."""
     if value is None or (isinstance(value, float) and value != value):
         text = "-"
+    elif isinstance(value, str) and not value:
+        text = ""
     elif key == "genres" and isinstance(value, (list, tuple)):
         text = _clip(", ".join(value), GENRES_WIDTH) if value else "-"
     elif key in ("score", "predicted"):
@@ -112,6 +114,7 @@ class ResultsTable(DataTable):
             self._keys.append(int(movie))
         if previous is not None and previous in self._keys:
             self.move_cursor(row=self._keys.index(previous), animate=False)
+        self.refresh()
 
     @property
     def movies(self) -> list[int]:

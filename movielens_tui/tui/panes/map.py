@@ -1,0 +1,302 @@
+"""Map: the movie embeddings in 2-D coloured by genre, and embedding norm vs ratings.
+
+PCA is the default (instant); ``t`` computes the colab's t-SNE in a cancellable thread
+worker (``t`` or ``escape`` again cancels; elapsed time is shown meanwhile), ``p`` goes
+back to PCA. ``g`` / ``G`` (or the select box) choose a genre: its movies are drawn in
+colour, the others in grey. ``n`` hides or shows the norm plot. Projections are cached
+per model and method.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from movielens_tui.tui.panes.neighbors import NO_MODEL
+from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from movielens_tui.models.trained import TrainedModel
+
+ALL = "__all__"
+STACK_HEIGHT = 34  # below this many rows one plot is shown at a time (n switches)
+METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
+
+
+class MapPane(Vertical):
+    """Genre-coloured 2-D embedding map plus the norm-vs-popularity plot."""
+
+    DEFAULT_CSS = """
+    MapPane { height: 1fr; }
+    MapPane #map-bar { height: 1; }
+    MapPane #map-genre { width: 26; }
+    MapPane #map-status { width: 1fr; padding: 0 1; }
+    MapPane #map-plot { height: 2fr; }
+    MapPane #map-legend { height: auto; max-height: 3; padding: 0 1; }
+    MapPane #map-norms { height: 1fr; }
+    MapPane.-one.-show-map #map-norms { display: none; }
+    MapPane.-one.-show-norms #map-plot { display: none; }
+    MapPane.-one.-show-norms #map-legend { display: none; }
+    """
+    BINDINGS = [
+        Binding("t", "project('tsne')", "t-SNE", id="map-tsne"),
+        Binding("p", "project('pca')", "PCA", id="map-pca"),
+        Binding("g", "cycle_genre(1)", "Genre", id="map-genre-next"),
+        Binding("G", "cycle_genre(-1)", "Prev genre", show=False, id="map-genre-prev"),
+        Binding("n", "toggle_view", "Map/norms", id="map-norms"),
+        Binding("escape", "cancel", "Cancel", show=False),
+    ]
+
+    method: reactive[str] = reactive("pca", init=False)
+    genre: reactive[str] = reactive(ALL, init=False)
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-map", classes="pane -one -show-map")
+        self._cache: dict[tuple[int, str], np.ndarray] = {}
+        self._norms: dict[int, np.ndarray] = {}
+        self._running: tuple[int, str] | None = None
+        self._started = 0.0
+        self._worker: Worker | None = None
+        self._ticker: Any = None
+        self.status_text = ""
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="map-bar"):
+            yield Select([("All genres", ALL)], allow_blank=False, value=ALL, id="map-genre",
+                         compact=True)  # fmt: skip
+            yield Static(id="map-status")
+        yield ScatterPlot("Movie embeddings", id="map-plot")
+        yield Static(id="map-legend")
+        yield ScatterPlot("Embedding norm vs number of ratings", id="map-norms")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "dataset", self._dataset_changed, init=False)
+        self.watch(self.app, "model", self._model_changed, init=False)
+        self._dataset_changed()
+
+    def focus_default(self) -> None:
+        self.can_focus = True
+        self.focus()
+
+    # ------------------------------------------------------------------ state
+    def _dataset_changed(self) -> None:
+        dataset = getattr(self.app, "dataset", None)
+        genres = list(dataset.genres) if dataset is not None else []
+        select = self.query_one("#map-genre", Select)
+        with self.prevent(Select.Changed):
+            select.set_options([("All genres", ALL), *((g, g) for g in genres)])
+            select.value = ALL
+        self.genre = ALL
+        self._model_changed()
+
+    def _model_changed(self) -> None:
+        self._cache.clear()
+        self._norms.clear()
+        if self._worker is not None:
+            self._worker.cancel()
+        self._running = None
+        self.error = None
+        self._redraw()
+
+    def watch_method(self) -> None:
+        self._redraw()
+
+    def watch_genre(self) -> None:
+        self._redraw()
+
+    @on(Select.Changed, "#map-genre")
+    def _genre_selected(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is not Select.NULL:
+            self.genre = str(event.value)
+
+    def action_cycle_genre(self, step: int) -> None:
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is None:
+            return
+        choices = [ALL, *dataset.genres]
+        index = choices.index(self.genre) if self.genre in choices else 0
+        self.query_one("#map-genre", Select).value = choices[(index + step) % len(choices)]
+
+    def action_toggle_view(self) -> None:
+        """Switch the single plot shown on short screens between the map and the norms."""
+        showing_map = self.has_class("-show-map")
+        self.set_class(not showing_map, "-show-map")
+        self.set_class(showing_map, "-show-norms")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < STACK_HEIGHT, "-one")
+
+    def action_project(self, method: str) -> None:
+        """Show the ``method`` projection; ``t`` while t-SNE runs cancels it."""
+        if method == "tsne" and self._running is not None and self._running[1] == "tsne":
+            self.action_cancel()
+            return
+        self.method = method
+        self._redraw()
+
+    def action_cancel(self) -> None:
+        if self._worker is not None and self._running is not None:
+            self._worker.cancel()
+            self._running = None
+            if self.method == "tsne":
+                self.method = "pca"
+            self._redraw()
+            self.notify("t-SNE cancelled", title="Map")
+
+    # ------------------------------------------------------------------ projecting
+    def _projection(self, model: TrainedModel) -> np.ndarray | None:
+        """The cached projection, or None after starting its worker."""
+        key = (id(model), self.method)
+        if key in self._cache:
+            return self._cache[key]
+        if self._running != key:
+            self._running = key
+            self._started = time.monotonic()
+            self._worker = self._project(model, self.method, key)
+            if self._ticker is None:
+                self._ticker = self.set_interval(0.5, self._tick)
+        return None
+
+    @work(thread=True, exclusive=True, group="map-project", exit_on_error=False)
+    def _project(self, model: TrainedModel, method: str, key: tuple[int, str]) -> Any:
+        from movielens_tui.models import embedding_map
+
+        worker = get_current_worker()
+        xy = embedding_map.project(model, method=method, seed=0,
+                                   should_stop=lambda: worker.is_cancelled)  # fmt: skip
+        return key, xy
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "map-project":
+            return
+        event.stop()
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            key, xy = event.worker.result
+            model = getattr(self.app, "model", None)
+            if model is not None and key[0] == id(model):
+                self._cache[key] = xy
+            if self._running == key:
+                self._running = None
+            self._redraw()
+        elif event.state == WorkerState.ERROR:
+            self._running = None
+            self.error = str(event.worker.error)
+            from movielens_tui.errors import MovieLensError
+
+            if not isinstance(event.worker.error, MovieLensError):
+                self.error = f"projection failed: {event.worker.error!r}"
+            if self.method == "tsne":
+                self.method = "pca"
+            self.notify(self.error, title="Map", severity="error", timeout=10)
+            self._redraw()
+        elif event.state == WorkerState.CANCELLED:
+            self._redraw()
+
+    def _tick(self) -> None:
+        if self._running is not None:
+            self._show_status()
+
+    # ------------------------------------------------------------------ drawing
+    def _show_status(self) -> None:
+        app: Any = self.app
+        model = app.model
+        method = METHOD_NAMES.get(self.method, self.method)
+        if app.dataset is None:
+            text = "Loading…"
+        elif model is None:
+            text = f"[b]{NO_MODEL}[/b]"
+        elif self._running is not None:
+            elapsed = time.monotonic() - self._started
+            text = f"Computing {METHOD_NAMES[self._running[1]]}… {elapsed:.0f} s (t or esc cancels)"
+        else:
+            other = "t t-SNE" if self.method == "pca" else "p PCA"
+            text = f"{escape(model.preset)} · [b]{method}[/b] ({other}) · g genre · n map/norms"
+        self.query_one("#map-status", Static).update(text)
+        self.status_text = Text.from_markup(text).plain
+
+    def _redraw(self) -> None:
+        self._show_status()
+        app: Any = self.app
+        dataset, model = app.dataset, app.model
+        plot = self.query_one("#map-plot", ScatterPlot)
+        norms_plot = self.query_one("#map-norms", ScatterPlot)
+        legend = self.query_one("#map-legend", Static)
+        if dataset is None or model is None:
+            plot.show([], title="Movie embeddings")
+            norms_plot.show([], title="Embedding norm vs number of ratings")
+            legend.update("")
+            return
+        import numpy as np
+
+        movies = dataset.movies
+        main_genre = movies["genre"].to_numpy()
+        genre_lists = movies["genres"].to_numpy()
+        names = [*dataset.genres, "Other"]
+        colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(names)}
+        if self.genre == ALL:
+            groups = [(g, np.flatnonzero(main_genre == g), colors[g]) for g in names]
+            legend.update(_legend([(g, colors[g]) for g, idx, _ in groups if len(idx)]))
+        else:
+            chosen = np.fromiter((self.genre in g for g in genre_lists), bool, len(genre_lists))
+            groups = [
+                ("other", np.flatnonzero(~chosen), MUTED),
+                (self.genre, np.flatnonzero(chosen), colors.get(self.genre, PALETTE[0])),
+            ]
+            legend.update(_legend([(f"{self.genre} ({int(chosen.sum())})", groups[1][2]),
+                                   ("others", MUTED)]))  # fmt: skip
+        xy = self._projection(model)
+        method = METHOD_NAMES.get(self.method, self.method)
+        if xy is None:
+            plot.show([], title=f"Movie embeddings ({method}: computing…)")
+        else:
+            plot.show(
+                [Series(xy[idx, 0], xy[idx, 1], color, g) for g, idx, color in groups],
+                title=f"Movie embeddings ({method}, {model.preset})",
+            )
+        norms = self._norms.get(id(model))
+        if norms is None:
+            from movielens_tui.models import embedding_map
+
+            norms = self._norms[id(model)] = embedding_map.norms(model)
+        stats = getattr(self.app, "movie_stats", None)
+        counts = (
+            stats["count"].to_numpy()
+            if stats is not None
+            else np.bincount(dataset.ratings["movie"].to_numpy(), minlength=dataset.n_movies)
+        )
+        norms_plot.show(
+            [Series(counts[idx], norms[idx], color, g) for g, idx, color in groups],
+            title="Embedding norm vs number of ratings",
+            xlabel="ratings",
+            ylabel="norm",
+        )
+
+
+def _legend(items: list[tuple[str, int]]) -> Text:
+    text = Text()
+    for i, (name, color) in enumerate(items):
+        if i:
+            text.append("  ")
+        text.append("●", style=f"color({color})")
+        text.append(f" {name}")
+    return text
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as _escape
+
+    return _escape(text)

@@ -1,0 +1,121 @@
+"""A real writer process killed (SIGKILL) mid-save never costs the user their file.
+
+The writer is a separate Python process saving the user's own ratings; the test kills it
+either at a chosen point of the save (frozen by a hook: bytes written but not synced, or
+synced but not renamed) or at random moments of a tight save loop. Afterwards the file
+on disk must parse and hold either the old or a completely saved state.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from movielens_tui.my_ratings import MyRatings, load_file
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+
+WRITER = r"""
+import os, sys, time
+from pathlib import Path
+from movielens_tui.my_ratings import MyRatings
+
+mode, path = sys.argv[1], Path(sys.argv[2])
+store, warning = MyRatings.open("ml-100k", path)
+assert warning is None, warning
+
+def freeze(*args, **kwargs):
+    print("FROZEN", flush=True)
+    time.sleep(120)
+
+if mode == "before-sync":        # bytes handed to the OS, not synced, not renamed
+    os.fsync = freeze
+    store.set(999, 1)
+elif mode == "before-rename":    # synced temp file complete, rename not yet done
+    os.replace = freeze
+    store.set(999, 1)
+elif mode == "half-written":     # killed in the middle of writing the bytes
+    real_fdopen = os.fdopen
+    class Half:
+        def __init__(self, handle): self.handle = handle
+        def __enter__(self): return self
+        def __exit__(self, *exc): self.handle.close()
+        def write(self, payload):
+            self.handle.write(payload[: len(payload) // 2]); self.handle.flush(); freeze()
+        def __getattr__(self, name): return getattr(self.handle, name)
+    os.fdopen = lambda fd, mode="r", *a, **k: Half(real_fdopen(fd, mode, *a, **k))
+    store.set(999, 1)
+elif mode == "loop":             # save over and over until killed
+    print("FROZEN", flush=True)
+    i = 0
+    while True:
+        i += 1
+        store.set(1000 + i % 400, i % 5 + 1)
+"""
+
+OLD = {1: 5.0, 50: 4.0, 172: 3.5}
+
+
+def start_writer(mode: str, path: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, mode, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    if line.strip() != "FROZEN":
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"writer did not start: {line!r} {err}")
+    return proc
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def ratings_path(tmp_path: Path) -> Path:
+    path = tmp_path / "home" / "my-ratings-ml-100k.json"
+    store, warning = MyRatings.open("ml-100k", path)
+    assert warning is None
+    for movie, rating in OLD.items():
+        store.set(movie, rating)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["half-written", "before-sync", "before-rename"])
+def test_ratings_file_survives_writer_killed_mid_save(ratings_path: Path, mode: str) -> None:
+    before = ratings_path.read_bytes()
+    proc = start_writer(mode, ratings_path)
+    kill(proc)
+    assert ratings_path.read_bytes() == before  # the old file, byte for byte
+    store, warning = MyRatings.open("ml-100k", ratings_path)
+    assert warning is None and store.ratings == OLD
+    store.set(7, 2)  # and it can be written again
+    assert load_file(ratings_path) == {**OLD, 7: 2.0}
+
+
+def test_ratings_file_survives_random_kills_of_a_save_loop(ratings_path: Path) -> None:
+    rng = random.Random(6)
+    for _ in range(4):
+        proc = start_writer("loop", ratings_path)
+        time.sleep(rng.uniform(0.02, 0.25))
+        kill(proc)
+        ratings = load_file(ratings_path)  # never corrupt: raises CorruptRatingsFile if so
+        assert {m: ratings[m] for m in OLD} == OLD
+        assert all(1 <= r <= 5 for r in ratings.values())
+    leftovers = [p.name for p in ratings_path.parent.iterdir() if p != ratings_path]
+    assert all(name.endswith(".tmp") for name in leftovers)  # only the killed temp files

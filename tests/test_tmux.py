@@ -1,0 +1,111 @@
+"""Drive the installed ``movielens-tui`` in tmux and check what a person would see."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+
+
+def _console_script() -> str | None:
+    local = Path(sys.executable).with_name("movielens-tui")
+    return str(local) if local.exists() else shutil.which("movielens-tui")
+
+
+class Terminal:
+    """One tmux session on a private server socket running a command."""
+
+    def __init__(self, command: str, width: int = 100, height: int = 30) -> None:
+        self.socket = f"mltui-{uuid.uuid4().hex[:8]}"
+        self.session = "app"
+        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
+                   str(height), command)  # fmt: skip
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True,
+                             timeout=20)  # fmt: skip
+        return out.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.session)
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if predicate(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"screen never matched; last capture:\n{text}")
+
+    def alive(self) -> bool:
+        return bool(self._tmux("list-sessions"))
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(small_data_dir: Path, isolated_dirs: Path) -> Iterator[Terminal]:
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    env = {
+        "MOVIELENS_TUI_HOME": os.environ["MOVIELENS_TUI_HOME"],
+        "MOVIELENS_TUI_CACHE": os.environ["MOVIELENS_TUI_CACHE"],
+        "TERM": "xterm-256color",
+    }
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = (
+        f"env {assignments} {shlex.quote(script)} --data {shlex.quote(str(small_data_dir))}; "
+        "echo EXITED-$?; sleep 30"
+    )
+    term = Terminal(command)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_a_person_sees_counts_trains_and_quits(terminal: Terminal, small_dataset) -> None:
+    screen = terminal.wait_for(lambda s: "ratings ·" in s or "ratings" in s and "users" in s)
+    assert f"{small_dataset.n_users} users" in screen
+    assert f"{small_dataset.n_movies} movies" in screen
+    assert f"{small_dataset.n_ratings:,} ratings" in screen
+    assert "Ratings by value" in screen and "Most rated" in screen
+    assert "measure: DOT" in screen
+
+    terminal.send("m")
+    terminal.wait_for(lambda s: "measure: COSINE" in s, timeout=10)
+
+    terminal.send("2")
+    screen = terminal.wait_for(lambda s: "Start (s)" in s, timeout=10)
+    assert "No trained model yet" in screen
+
+    terminal.send("s")
+    screen = terminal.wait_for(lambda s: "step " in s or "done" in s, timeout=90)
+    screen = terminal.wait_for(lambda s: "done" in s, timeout=120)
+    assert "now the active model" in screen.replace("\n", " ") or "active model" in screen
+    assert "rmse" in screen  # the current metric values beside the chart
+
+    terminal.send("C-q")
+    screen = terminal.wait_for(lambda s: "EXITED-" in s, timeout=15)
+    assert "EXITED-0" in screen
+    # Nothing from TensorFlow reached the terminal.
+    for marker in ("oneDNN", "cuda", "absl", "I0000", "WARNING"):
+        assert marker not in screen

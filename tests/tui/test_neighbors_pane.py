@@ -1,0 +1,160 @@
+"""Neighbors pane: fuzzy search per keystroke, neighbours table, measure toggle, k."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pane_support import column, settle, start, titles, trained_model
+
+from movielens_tui.models import scoring
+from movielens_tui.tui.panes.neighbors import NO_MODEL, NeighborsPane
+from movielens_tui.tui.widgets.movie_search import MovieSearch
+from movielens_tui.tui.widgets.results_table import ResultsTable
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def model(small_data_dir):
+    return trained_model(small_data_dir)
+
+
+async def _search(pilot, app, text: str) -> MovieSearch:
+    await pilot.press("slash")
+    await pilot.pause()
+    await pilot.press(*text)
+    await settle(pilot, app)
+    return app.query_one("#neighbors-search", MovieSearch)
+
+
+async def test_typing_aladd_lists_both_and_enter_shows_neighbours(make_app, model) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        search = await _search(pilot, app, "Aladd")
+        assert search.input.has_focus
+        shown = titles(dataset, search.matches.movies)
+        assert shown[:2] == ["Aladdin (1992)", "Aladdin and the King of Thieves (1996)"]
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = app.query_one(NeighborsPane)
+        table = app.query_one("#neighbors-table", ResultsTable)
+        aladdin = search.matches.movies[0]
+        expected = scoring.neighbors(model, aladdin, "dot", 6)
+        assert table.movies == [h.movie for h in expected]
+        assert column(table, "rank") == ["1", "2", "3", "4", "5", "6"]
+        assert column(table, "score") == [f"{h.score:.3f}" for h in expected]
+        assert column(table, "count")[0].isdigit()
+        assert table.column_label("score") == "dot score"
+        assert "Nearest neighbours of: Aladdin (1992)" in pane.status_text
+        assert "measure DOT" in pane.status_text
+        assert "Other candidates: Aladdin and the King of Thieves (1996)" in pane.candidates_text
+        assert table.has_focus  # so "m", "+", "-" and 1-6 work right away
+
+
+async def test_m_switches_the_measure_and_the_scores(make_app, model) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, model)
+        search = await _search(pilot, app, "Aladd")
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = app.query_one(NeighborsPane)
+        table = app.query_one("#neighbors-table", ResultsTable)
+        dot_scores = column(table, "score")
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.measure == "cosine"
+        assert "measure COSINE" in pane.status_text
+        assert table.column_label("score") == "cosine score"
+        expected = scoring.neighbors(model, search.matches.movies[0], "cosine", 6)
+        assert table.movies == [h.movie for h in expected]
+        assert column(table, "score")[0] == "1.000"  # the movie itself comes first
+        assert column(table, "score") != dot_scores
+        await pilot.press("m")
+        await pilot.pause()
+        assert "measure DOT" in pane.status_text
+        assert column(table, "score") == dot_scores
+
+
+async def test_k_is_adjustable(make_app, model) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, model)
+        await _search(pilot, app, "Aladd")
+        await pilot.press("enter", "plus", "plus")
+        await pilot.pause()
+        table = app.query_one("#neighbors-table", ResultsTable)
+        assert table.row_count == 8
+        assert "k=8" in app.query_one(NeighborsPane).status_text
+        await pilot.press(*["minus"] * 10)
+        await pilot.pause()
+        assert table.row_count == 1  # never below one
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("godfathr", "Godfather, The (1972)"),
+        ("the godfather", "Godfather, The (1972)"),
+        ("miserables", "Misérables, Les (1995)"),
+    ],
+)
+async def test_typos_articles_and_accents_find_the_movie(make_app, model, query, title) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        search = await _search(pilot, app, query)
+        assert titles(dataset, search.matches.movies)[0] == title
+        await pilot.press("enter")
+        await pilot.pause()
+        assert f"Nearest neighbours of: {title}" in app.query_one(NeighborsPane).status_text
+
+
+async def test_only_the_newest_query_is_shown(make_app, model) -> None:
+    """A slow search that finishes after a newer one must not replace its results."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        real = app.title_index
+        release = threading.Event()
+
+        class SlowForA:
+            def search(self, query: str, limit: int = 10):
+                if query == "A":
+                    release.wait(5)
+                return real.search(query, limit)
+
+        app.title_index = SlowForA()
+        await pilot.press("slash", "A")
+        await pilot.pause()
+        await pilot.press(*"laddin and")
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete(
+            [w for w in app.workers if not w.is_running or w.group != "search"]
+        )
+        release.set()
+        await settle(pilot, app)
+        search = app.query_one("#neighbors-search", MovieSearch)
+        assert search.shown_query == "Aladdin and"
+        shown = titles(dataset, search.matches.movies)
+        assert shown[0] == "Aladdin and the King of Thieves (1996)"
+
+
+async def test_empty_box_lists_popular_movies_and_no_model_says_how_to_train(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, None)
+        await pilot.press("3")
+        await settle(pilot, app)
+        search = app.query_one("#neighbors-search", MovieSearch)
+        counts = app.movie_stats["count"].to_numpy()
+        listed = [int(counts[m]) for m in search.matches.movies]
+        assert listed and listed == sorted(listed, reverse=True)
+        assert len(listed) == min(search.limit, dataset.n_movies)
+        await pilot.press("enter")  # focus is in the list: choose the most rated
+        await pilot.pause()
+        pane = app.query_one(NeighborsPane)
+        assert NO_MODEL in pane.status_text
+        assert app.query_one("#neighbors-table", ResultsTable).row_count == 0

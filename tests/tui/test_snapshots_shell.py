@@ -1,0 +1,47 @@
+"""Snapshots of the Dataset and Train panes at a fixed size on the generated dataset.
+
+Update after an intended change with ``pytest tests/tui/test_snapshots_shell.py
+--snapshot-update`` and look at the SVGs in ``__snapshots__``.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+SIZE = (100, 30)
+
+
+def _settled(*keys: str):
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            for _ in range(2):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+    return run_before
+
+
+def test_dataset_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled())
+
+
+def test_dataset_pane_filtered_by_genre(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await _settled()(pilot)
+        pilot.app.query_one("#genre-filter").value = "Comedy"
+        await _settled()(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_train_pane(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled("2"))
+
+
+def test_dataset_pane_at_80x24(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_settled())
