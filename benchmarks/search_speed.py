@@ -78,14 +78,16 @@ def keystrokes(queries: tuple[str, ...]) -> list[str]:
     return [q[:i] for q in queries for i in range(1, len(q) + 1)]
 
 
-def time_index(index: TitleIndex, typed: list[str]) -> list[float]:
+def time_index(index: TitleIndex, typed: list[str], repeats: int) -> list[list[float]]:
+    """Seconds per keystroke, ``repeats`` times each (all of a query's prefixes, in order)."""
     for q in typed[:20]:  # warm up caches and rapidfuzz
         index.search(q)
-    out = []
-    for q in typed:
-        t = time.perf_counter()
-        index.search(q)
-        out.append(time.perf_counter() - t)
+    out: list[list[float]] = [[] for _ in typed]
+    for _ in range(repeats):
+        for k, q in enumerate(typed):
+            t = time.perf_counter()
+            index.search(q)
+            out[k].append(time.perf_counter() - t)
     return out
 
 
@@ -98,23 +100,27 @@ def time_scan(titles: list[str], typed: list[str]) -> list[float]:
     return out
 
 
-def measure(titles: list[str], typed: list[str], scan_every: int) -> dict[str, float]:
+def measure(titles: list[str], typed: list[str], scan_every: int, repeats: int) -> dict:
     t = time.perf_counter()
     index = TitleIndex(titles)
     build = time.perf_counter() - t
-    fast = time_index(index, typed)
+    samples = time_index(index, typed, repeats)
+    med, p95 = percentiles([min(s) for s in samples])
+    raw_med, raw_p95 = percentiles([x for s in samples for x in s])
     scan = time_scan(titles, typed[::scan_every])
-    med, p95 = percentiles(fast)
     scan_med, scan_p95 = percentiles(scan)
     return {
         "titles": len(titles), "build_s": build, "median": med, "p95": p95,
-        "max": max(fast) * 1000, "scan_median": scan_med, "scan_p95": scan_p95,
-        "keystrokes": len(typed), "scan_keystrokes": len(scan),
+        "raw_median": raw_med, "raw_p95": raw_p95,
+        "max": max(max(s) for s in samples) * 1000, "scan_median": scan_med,
+        "scan_p95": scan_p95, "keystrokes": len(typed), "scan_keystrokes": len(scan),
     }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args(argv)
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=5, help="timings per keystroke")
+    args = p.parse_args(argv)
     real = real_titles()
     words = sorted(
         {w for t in real for w in re.findall(r"[^\W\d_]{3,}", t.split(" (")[0])}
@@ -129,14 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         base = list(real) if real else synthetic_titles(min(size, 1682), words, seed=1)
         titles = (base + synthetic_titles(max(size - len(base), 0), words))[:size]
-        r = measure(titles, typed, scan_every=1 if size < 10000 else 3)
+        r = measure(titles, typed, 1 if size < 10000 else 3, args.repeats)
         rows.append(r)
         print(
             f"{r['titles']:>6} titles: index build {r['build_s']:.2f} s; per keystroke "
-            f"median {r['median']:.2f} ms, p95 {r['p95']:.2f} ms, max {r['max']:.2f} ms "
-            f"({r['keystrokes']} keystrokes); plain WRatio scan median "
+            f"(best of {args.repeats}) median {r['median']:.2f} ms, p95 {r['p95']:.2f} ms; "
+            f"every timing: median {r['raw_median']:.2f} ms, p95 {r['raw_p95']:.2f} ms, "
+            f"max {r['max']:.2f} ms ({r['keystrokes']} keystrokes); plain WRatio scan median "
             f"{r['scan_median']:.2f} ms, p95 {r['scan_p95']:.2f} ms; "
-            f"speed-up x{r['scan_median'] / r['median']:.1f}"
+            f"speed-up x{r['scan_median'] / r['raw_median']:.1f}"
         )
     lines = [
         "## Fuzzy title search (per keystroke)",
@@ -144,18 +151,22 @@ def main(argv: list[str] | None = None) -> int:
         f"Each of {len(queries)} real queries typed one character at a time "
         f"({len(typed)} keystrokes, limit 10); base titles: {source}, the rest generated "
         "from their words. Plain scan = `process.extract(q, titles, scorer=WRatio)` "
-        "in the same run.",
+        "in the same run (one timing per keystroke, every third keystroke at 62,000). "
+        f"Each keystroke is timed {args.repeats} times: *best of* takes each keystroke's "
+        "fastest (filters out other processes on this shared machine), *every timing* "
+        "pools them all.",
         "",
-        "| titles | index build | median | p95 | goal | WRatio scan median / p95 | speed-up |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| titles | index build | median (best of) | p95 (best of) | p95 (every timing) "
+        "| goal | WRatio scan median / p95 | speed-up (medians) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         goal = GOALS_MS.get(r["titles"])
         lines.append(
             f"| {r['titles']:,} | {r['build_s']:.2f} s | {r['median']:.2f} ms | "
-            f"{r['p95']:.2f} ms | {f'≤ {goal:g} ms' if goal else '-'} | "
+            f"{r['p95']:.2f} ms | {r['raw_p95']:.2f} ms | {f'≤ {goal:g} ms' if goal else '-'} | "
             f"{r['scan_median']:.1f} / {r['scan_p95']:.1f} ms | "
-            f"x{r['scan_median'] / r['median']:.0f} |"
+            f"x{r['scan_median'] / r['raw_median']:.0f} |"
         )
     if args.smoke:
         lines.append("\n(smoke run: tiny sizes, not the real figures)")

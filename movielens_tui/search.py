@@ -51,8 +51,11 @@ _ARTICLE_AT_END = re.compile(r"^(?P<body>.+?),\s*(?P<article>[^\s,]+)$")
 _TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})(?:\s*[-–]\s*(?:\d{4})?)?\s*$")
 _DROP = str.maketrans("", "", "'’`´.")
+_NON_ALNUM = re.compile(r"[\W_]+")
 _SEP = "\x00"
 _TOP = "\U0010ffff"
+_PRESELECT = 8  # a tier pre-selects 8 x limit entries before deduplicating titles
+_MAX_OCCURRENCES = 20_000  # substring tier: occurrences looked at, at most
 _CODE_BITS = 21  # every code point fits in 21 bits; three fit in one uint64
 
 
@@ -67,11 +70,13 @@ class Match:
 
 def normalize(text: str) -> str:
     """Casefold, strip accents, drop apostrophes and dots, turn other punctuation to spaces."""
-    text = text.encode("utf-8", "ignore").decode("utf-8")
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_DROP)
-    text = text.replace("&", " and ")
-    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+    text = text.casefold()
+    if not text.isascii():
+        text = text.encode("utf-8", "ignore").decode("utf-8")  # lone surrogates
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_DROP).replace("&", " and ")
+    return _NON_ALNUM.sub(" ", text).strip()
 
 
 def _front_article(part: str) -> str:
@@ -241,6 +246,11 @@ class TitleIndex:
         """
         if not len(titles):
             return
+        if len(titles) > _PRESELECT * limit:  # a short query: keep sorting cheap
+            key = score - titles * 1e-11  # equal scores: lower index first
+            part = np.argpartition(-key, _PRESELECT * limit - 1)[: _PRESELECT * limit]
+            if len(np.unique(titles[part])) >= limit:
+                titles, score = titles[part], score[part]
         order = np.argsort(-score, kind="stable")
         titles, score = titles[order], score[order]
         uniq, first = np.unique(titles, return_index=True)
@@ -285,14 +295,18 @@ class TitleIndex:
         allowed: np.ndarray | None,
         limit: int,
     ) -> None:
-        common: np.ndarray | None = None
-        for word in sorted(set(words), key=len, reverse=True):
-            lo, hi = self._word_range(word)
-            hit = np.unique(self._suf_title[lo:hi])
-            common = hit if common is None else np.intersect1d(common, hit, assume_unique=True)
+        ranges = sorted((self._word_range(w) for w in set(words)), key=lambda r: r[1] - r[0])
+        lo, hi = ranges[0]
+        common = np.unique(self._suf_title[lo:hi])
+        mark = np.zeros(len(self.titles), bool)
+        for lo, hi in ranges[1:]:
             if not len(common):
                 return
-        assert common is not None
+            mark[:] = False
+            mark[self._suf_title[lo:hi]] = True
+            common = common[mark[common]]
+        if not len(common):
+            return
         if allowed is not None:
             common = common[allowed[common]]
         covered = sum(len(w) for w in words)
@@ -301,7 +315,10 @@ class TitleIndex:
     def _tier_substring(
         self, q: str, scores: dict[int, float], allowed: np.ndarray | None, limit: int
     ) -> None:
-        offsets = [m.start() for m in re.finditer(re.escape(q), self._haystack)]
+        offsets, hay, at = [], self._haystack, self._haystack.find(q)
+        while at >= 0 and len(offsets) < _MAX_OCCURRENCES:
+            offsets.append(at)
+            at = hay.find(q, at + 1)
         if not offsets:
             return
         titles = (np.searchsorted(self._starts, offsets, side="right") - 1).astype(np.int32)

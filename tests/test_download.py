@@ -322,6 +322,30 @@ def test_server_too_slow(server: Server, good_zip: bytes, tmp_path: Path) -> Non
     assert_cache_clean(cache)
 
 
+class Cancelled(Exception):
+    pass
+
+
+def test_cancel_from_progress_callback_leaves_cache_clean(
+    server: Server, good_zip: bytes, use_spec, tmp_path: Path
+) -> None:
+    """How the app stops a download on quit: raise from the progress callback."""
+    use_spec(spec_for(server.url, good_zip))
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 3:
+            raise Cancelled
+
+    before = all_files(tmp_path, skip=cache_dir())
+    with pytest.raises(Cancelled):
+        source.load(progress=progress)
+    assert all_files(tmp_path, skip=cache_dir()) == before
+    assert_cache_clean(cache_dir())
+    assert_next_run_succeeds(server, good_zip, use_spec)
+
+
 # --------------------------------------------------------------------------- hostile zips
 
 

@@ -205,14 +205,18 @@ def fetch(
     progress: Progress | None = None,
     url: str | None = None,
 ) -> Path:
-    """Return the extracted dataset folder, downloading and extracting on first use."""
+    """Return the extracted dataset folder, downloading and extracting on first use.
+
+    To cancel a running download, raise from ``progress``: the exception propagates
+    and the cache is left as it was.
+    """
     folder = dataset_dir(spec, cache)
     if is_complete(folder, spec):
         return folder
     _remove_stale(folder.parent)
     try:
         zip_path = download_zip(spec, folder.parent, progress, url)
-    except DownloadError:
+    except BaseException:  # also a cancel raised from ``progress`` or Ctrl-C
         _remove_if_empty(folder.parent)
         raise
     try:

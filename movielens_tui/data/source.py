@@ -32,7 +32,11 @@ def resolve_folder(
     if path.is_dir():
         return _dataset_folder(path, spec)
     if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
-        folder = dataset_dir(spec, cache_dir()).parent / f"local-{file_md5(path)[:12]}"
+        try:
+            digest = file_md5(path)
+        except OSError as exc:
+            raise DataError(f"{path} (from {origin}): cannot read it ({exc.strerror})") from None
+        folder = dataset_dir(spec, cache_dir()).parent / f"local-{digest[:12]}"
         if not all((folder / spec.folder / r).is_file() for r in spec.required):
             extract(path, spec, folder / spec.folder)
         return folder / spec.folder
@@ -54,7 +58,10 @@ def _dataset_folder(path: Path, spec: registry.DatasetSpec) -> Path:
         return path
     if (path / spec.folder / marker).exists():
         return path / spec.folder
-    candidates = sorted(sub for sub in path.iterdir() if (sub / marker).is_file())
+    try:
+        candidates = sorted(sub for sub in path.iterdir() if (sub / marker).is_file())
+    except OSError:
+        return path
     return candidates[0] if len(candidates) == 1 else path
 
 

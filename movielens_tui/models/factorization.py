@@ -100,6 +100,21 @@ def _predict_observed(U, V, data: tuple, dense: bool):
     return tf.reduce_sum(tf.gather(U, indices[:, 0]) * tf.gather(V, indices[:, 1]), axis=1)
 
 
+SPMM_BLOCK = 31  # TF's sparse-dense matmul kernel is only fast below 32 columns
+
+
+def _spmm(sparse, dense, adjoint: bool = False):
+    """``sparse @ dense`` (or ``sparseᵀ @ dense``) in column blocks of at most 31."""
+    width = dense.shape[1]
+    if width is None or width <= SPMM_BLOCK:
+        return tf.sparse.sparse_dense_matmul(sparse, dense, adjoint_a=adjoint)
+    blocks = [
+        tf.sparse.sparse_dense_matmul(sparse, dense[:, i : i + SPMM_BLOCK], adjoint_a=adjoint)
+        for i in range(0, width, SPMM_BLOCK)
+    ]
+    return tf.concat(blocks, axis=1)
+
+
 def _full_batch_terms(U, V, data: tuple, hyper, config: tuple):
     """Loss terms at (U, V) and the gradient of the total loss, written out by hand."""
     dense, regularized = config[0], config[1]
@@ -111,8 +126,8 @@ def _full_batch_terms(U, V, data: tuple, hyper, config: tuple):
     count = tf.cast(tf.shape(values)[0], tf.float32)
     shape = tf.cast(tf.stack([tf.shape(U)[0], tf.shape(V)[0]]), tf.int64)
     residual = tf.SparseTensor(indices, (2.0 / count) * error, shape)
-    grad_u = tf.sparse.sparse_dense_matmul(residual, V)
-    grad_v = tf.sparse.sparse_dense_matmul(residual, U, adjoint_a=True)
+    grad_u = _spmm(residual, V)
+    grad_v = _spmm(residual, U, adjoint=True)
     terms = {"mse": mse}
     if regularized:
         reg, grav = hyper[1], hyper[2]
@@ -297,3 +312,197 @@ def fit_regularized(
 ) -> TrainedModel:
     """The colab's ``build_regularized_model`` + ``train``."""
     return _fit_full_batch(dataset, params, train, test, seed, reporter, init, True)
+
+
+# --------------------------------------------------------------------------- biased-mf
+
+BATCHES_PER_CALL = 256  # minibatches per compiled call; cancellation is polled in between
+EVAL_CHUNK = 262_144  # ratings per prediction chunk when computing the test RMSE
+
+
+def _biased_predict(P, Q, bu, bm, mu, users, movies):
+    return (
+        mu
+        + tf.gather(bu, users)
+        + tf.gather(bm, movies)
+        + tf.reduce_sum(tf.gather(P, users) * tf.gather(Q, movies), axis=1)
+    )
+
+
+@tf.function(reduce_retracing=True, jit_compile=True)
+def _biased_batches(variables, slots, data, perm, first, count, hyper, optimizer):
+    """Train on minibatches ``first .. first+count-1`` of ``perm``; return (Σ e², n).
+
+    ``variables`` = (P, Q, user bias, movie bias); ``hyper`` = (lr, reg, bias reg, mean,
+    batch size, step t). Updates are row-sparse: only the rows in a batch change.
+    """
+    P, Q, bu, bm = variables
+    users_all, movies_all, ratings_all = data
+    lr, reg, breg, mu, batch = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
+    batch_i = tf.cast(batch, tf.int32)
+    total = tf.shape(perm)[0]
+    sq_sum = tf.constant(0.0)
+    seen = tf.constant(0.0)
+    for b in tf.range(first, first + count):
+        start = b * batch_i
+        idx = perm[start : tf.minimum(start + batch_i, total)]
+        u = tf.gather(users_all, idx)
+        m = tf.gather(movies_all, idx)
+        r = tf.gather(ratings_all, idx)
+        pu = tf.gather(P, u)
+        qm = tf.gather(Q, m)
+        bu_u = tf.gather(bu, u)
+        bm_m = tf.gather(bm, m)
+        err = r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1))
+        sq_sum += tf.reduce_sum(err * err)
+        seen += tf.cast(tf.shape(err)[0], tf.float32)
+        col = err[:, None]
+        # descent directions per rating (Surprise's SGD rule), summed over duplicates
+        d_p = col * qm - reg * pu
+        d_q = col * pu - reg * qm
+        d_bu = err - breg * bu_u
+        d_bm = err - breg * bm_m
+        if optimizer == "sgd":
+            P.scatter_add(tf.IndexedSlices(lr * d_p, u))
+            Q.scatter_add(tf.IndexedSlices(lr * d_q, m))
+            bu.scatter_add(tf.IndexedSlices(lr * d_bu, u))
+            bm.scatter_add(tf.IndexedSlices(lr * d_bm, m))
+        else:
+            step = slots[-1]
+            step.assign_add(1.0)
+            uq, ui = tf.unique(u)
+            mq, mi = tf.unique(m)
+            n_u = tf.shape(uq)[0]
+            n_m = tf.shape(mq)[0]
+            grads = (
+                (P, uq, tf.math.unsorted_segment_sum(d_p, ui, n_u)),
+                (Q, mq, tf.math.unsorted_segment_sum(d_q, mi, n_m)),
+                (bu, uq, tf.math.unsorted_segment_sum(d_bu, ui, n_u)),
+                (bm, mq, tf.math.unsorted_segment_sum(d_bm, mi, n_m)),
+            )
+            for k, (var, rows, direction) in enumerate(grads):
+                if optimizer == "adagrad":
+                    acc = slots[k]
+                    new_acc = tf.gather(acc, rows) + direction * direction
+                    acc.scatter_update(tf.IndexedSlices(new_acc, rows))
+                    var.scatter_add(tf.IndexedSlices(lr * direction / tf.sqrt(new_acc), rows))
+                else:  # lazy Adam: moments of the rows in the batch only
+                    m1, m2 = slots[2 * k], slots[2 * k + 1]
+                    new_m1 = 0.9 * tf.gather(m1, rows) + 0.1 * direction
+                    new_m2 = 0.999 * tf.gather(m2, rows) + 0.001 * direction * direction
+                    m1.scatter_update(tf.IndexedSlices(new_m1, rows))
+                    m2.scatter_update(tf.IndexedSlices(new_m2, rows))
+                    scale = lr * tf.sqrt(1.0 - 0.999**step) / (1.0 - 0.9**step)
+                    var.scatter_add(
+                        tf.IndexedSlices(scale * new_m1 / (tf.sqrt(new_m2) + 1e-8), rows)
+                    )
+    return sq_sum, seen
+
+
+@tf.function(reduce_retracing=True)
+def _biased_sq_error(variables, data, mu):
+    """Σ (clipped prediction − rating)² over ``data``, in chunks (bounded memory)."""
+    P, Q, bu, bm = variables
+    users_all, movies_all, ratings_all = data
+    n = tf.shape(ratings_all)[0]
+    total = tf.constant(0.0, tf.float64)
+    for start in tf.range(0, n, EVAL_CHUNK):
+        end = tf.minimum(start + EVAL_CHUNK, n)
+        pred = _biased_predict(P, Q, bu, bm, mu, users_all[start:end], movies_all[start:end])
+        err = tf.clip_by_value(pred, 1.0, 5.0) - ratings_all[start:end]
+        total += tf.cast(tf.reduce_sum(err * err), tf.float64)
+    return total
+
+
+def _triples(ratings: pd.DataFrame) -> tuple:
+    return (
+        tf.constant(ratings["user"].to_numpy(np.int32)),
+        tf.constant(ratings["movie"].to_numpy(np.int32)),
+        tf.constant(ratings["rating"].to_numpy(np.float32)),
+    )
+
+
+def fit_biased(
+    dataset, params, *, train, test, seed, reporter, init, strategy=None
+) -> TrainedModel:
+    """Biased MF by shuffled minibatches: r̂ = μ + b_u + b_i + p_u·q_i, L2 on all of them."""
+    n, m, d = dataset.n_users, dataset.n_movies, int(params["dim"])
+    rng = np.random.default_rng(seed)
+    if init is not None:
+        if (
+            init.user_embeddings is None
+            or init.user_embeddings.shape != (n, d)
+            or init.movie_embeddings.shape != (m, d)
+            or init.user_bias is None
+            or init.movie_bias is None
+        ):
+            raise ModelError("cannot continue: the previous biased-mf model does not match")
+        arrays = [init.user_embeddings, init.movie_embeddings, init.user_bias, init.movie_bias]
+        mu = float(init.global_mean)
+    else:
+        std = float(params["init_stddev"])
+        arrays = [
+            rng.normal(0.0, std, (n, d)),
+            rng.normal(0.0, std, (m, d)),
+            np.zeros(n),
+            np.zeros(m),
+        ]
+        mu = float(train["rating"].to_numpy(np.float64).mean())
+    scope = strategy.scope() if strategy is not None else _null_scope()
+    optimizer = str(params["optimizer"])
+    with scope:
+        variables = tuple(tf.Variable(np.asarray(a, np.float32)) for a in arrays)
+        slots: list = []
+        if optimizer == "adagrad":
+            slots = [tf.Variable(tf.fill(tf.shape(v), 1e-6)) for v in variables]
+        elif optimizer == "adam":
+            for v in variables:
+                slots += [tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))]
+        slots.append(tf.Variable(0.0))
+    train_data = _triples(train)
+    test_data = _triples(test) if test is not None and len(test) else None
+    n_train = len(train)
+    batch = int(params["batch_size"])
+    n_batches = -(-n_train // batch)
+    epochs = int(params["epochs"])
+    reporter.total = epochs
+    lr = float(params["learning_rate"])
+    decay = float(params.get("lr_decay", 1.0))
+    reg, breg = float(params["regularization"]), float(params["bias_regularization"])
+
+    def model_now() -> TrainedModel:
+        P, Q, bu, bm = (v.numpy() for v in variables)
+        return TrainedModel(
+            "", "", dict(params), Q, user_embeddings=P, user_bias=bu, movie_bias=bm,
+            global_mean=mu,
+        )  # fmt: skip
+
+    for epoch in range(1, epochs + 1):
+        perm = tf.constant(rng.permutation(n_train).astype(np.int32))
+        rate = lr * decay ** (epoch - 1)
+        hyper = tf.constant([rate, reg, breg, mu, batch], tf.float32)
+        sq_sum, seen = 0.0, 0.0
+        for first in range(0, n_batches, BATCHES_PER_CALL):
+            count = min(BATCHES_PER_CALL, n_batches - first)
+            s, c = _biased_batches(
+                variables, slots, train_data, perm, tf.constant(first), tf.constant(count),
+                hyper, optimizer,
+            )  # fmt: skip
+            sq_sum += float(s)
+            seen += float(c)
+            if first + count < n_batches:
+                reporter.check_stop(reporter.step_offset + epoch - 1)
+        metrics = {"train_rmse": float(np.sqrt(sq_sum / max(seen, 1.0)))}
+        if test_data is not None:
+            test_sq = float(_biased_sq_error(variables, test_data, tf.constant(mu)))
+            metrics["test_rmse"] = float(np.sqrt(test_sq / len(test)))
+        reporter.report(epoch, metrics, model_now)
+    return model_now()
+
+
+class _null_scope:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

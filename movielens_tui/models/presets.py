@@ -56,6 +56,7 @@ PARAM_SPECS: dict[str, ParamSpec] = {
         ParamSpec("iterations", "int", 1, 10_000_000, "training steps (runs iterations + 1)"),
         ParamSpec("epochs", "int", 1, 100_000, "passes over the training ratings"),
         ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size", min_exclusive=True),
+        ParamSpec("lr_decay", "float", 0.0, 1.0, "learning rate factor per epoch", min_exclusive=True),
         ParamSpec(
             "optimizer", "choice", help="sgd, adagrad or adam", choices=("sgd", "adagrad", "adam")
         ),
@@ -131,8 +132,8 @@ PRESETS: dict[str, Preset] = {
         "biased-mf", "biased-mf",
         "global mean + user/movie biases + embeddings, L2, minibatch Adam (rating default)",
         {"dim": 128, "init_stddev": 0.1, "epochs": 20, "learning_rate": 0.003,
-         "optimizer": "adam", "regularization": 0.05, "bias_regularization": 0.001,
-         "batch_size": 1024, "holdout": 0.1},
+         "optimizer": "sgd", "regularization": 0.05, "bias_regularization": 0.02,
+         "batch_size": 512, "lr_decay": 0.95, "holdout": 0.1},
         [["train_rmse", "test_rmse"]],
     ),
     "ease": Preset(

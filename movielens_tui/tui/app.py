@@ -32,28 +32,11 @@ from movielens_tui.tui.messages import (
     ModelLoadFailed,
 )
 from movielens_tui.tui.panes.dataset import DatasetPane
+from movielens_tui.tui.panes.map import MapPane
+from movielens_tui.tui.panes.neighbors import NeighborsPane
 from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
-
-
-def _pending(module: str, name: str, key: str) -> type[Widget]:  # TEMPORARY placeholder
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(f"movielens_tui.tui.panes.{module}"), name)
-    except (ModuleNotFoundError, AttributeError):
-        from textual.widgets import Static
-
-        class Placeholder(Static):
-            def __init__(self) -> None:
-                super().__init__(f"{name} is being built", id=f"pane-{key}")
-
-        return Placeholder
-
-
-MapPane = _pending("map", "MapPane", "map")
-NeighborsPane = _pending("neighbors", "NeighborsPane", "neighbors")
-UsersPane = _pending("users", "UsersPane", "users")
-YouPane = _pending("you", "YouPane", "you")
+from movielens_tui.tui.panes.users import UsersPane
+from movielens_tui.tui.panes.you import YouPane
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
@@ -150,6 +133,7 @@ class MovieLensApp(App[int]):
 
     def on_mount(self) -> None:
         self._show_measure()
+        self.call_after_refresh(self._focus_inside, PANES[0][0])
         self.load_dataset()
 
     # ------------------------------------------------------------------ dataset
@@ -387,10 +371,8 @@ def _focus_first_input(pane: Widget) -> None:
 
 def _title_index(dataset: Dataset) -> Any:
     """The fuzzy title index shared by the search boxes."""
-    try:
-        from movielens_tui.search import TitleIndex
-    except ModuleNotFoundError:  # TEMPORARY until search-perf's module lands
-        return None
+    from movielens_tui.search import TitleIndex
+
     return TitleIndex(list(dataset.movies["title"]))
 
 
@@ -429,18 +411,21 @@ def native_stderr_to(log_path: Path) -> Iterator[None]:
 def run_app(
     data: str | Path | None = None, model_path: Path | None = None, debug: bool = False
 ) -> int:
-    """Open the app (the ``movielens-tui`` default command); returns the exit code."""
+    """Open the app (the ``movielens-tui`` default command); returns the exit code.
+
+    While the app runs, native stderr (TensorFlow's C++ logging) goes to
+    ``<data dir>/movielens-tui.log``; with ``debug`` its path is printed on exit.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from movielens_tui.paths import data_dir
 
     log_path = data_dir() / LOG_NAME
     app = MovieLensApp(data=data, model_path=model_path)
-    if debug:
+    with native_stderr_to(log_path):
         app.run()
-    else:
-        with native_stderr_to(log_path):
-            app.run()
     code = app.return_code or 0
+    if debug:
+        print(f"native stderr of this session: {log_path}", file=sys.stderr)
     if any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
         # A training thread still finishing its TensorFlow import: leave without
         # waiting for it (and without TensorFlow's exit-time logging).

@@ -8,9 +8,11 @@ import pytest
 from pane_support import column, settle, start, titles, trained_model
 
 from movielens_tui.models import scoring
+from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NO_MODEL, NeighborsPane
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import ResultsTable
+from movielens_tui.tui.widgets.scatter_plot import ScatterPlot
 
 SIZE = (100, 30)
 
@@ -53,11 +55,14 @@ async def test_typing_aladd_lists_both_and_enter_shows_neighbours(make_app, mode
         assert table.has_focus  # so "m", "+", "-" and 1-6 work right away
 
 
-async def test_m_switches_the_measure_and_the_scores(make_app, model) -> None:
+async def test_m_switches_the_measure_and_k_is_adjustable(make_app, model) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, app, model)
-        search = await _search(pilot, app, "Aladd")
+        search = app.query_one("#neighbors-search", MovieSearch)
+        search.input.value = "Aladd"
+        await settle(pilot, app)
+        search.focus_input()
         await pilot.press("enter")
         await pilot.pause()
         pane = app.query_one(NeighborsPane)
@@ -76,40 +81,35 @@ async def test_m_switches_the_measure_and_the_scores(make_app, model) -> None:
         await pilot.pause()
         assert "measure DOT" in pane.status_text
         assert column(table, "score") == dot_scores
-
-
-async def test_k_is_adjustable(make_app, model) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, app, model)
-        await _search(pilot, app, "Aladd")
-        await pilot.press("enter", "plus", "plus")
+        # k is adjustable with + and -
+        await pilot.press("plus", "plus")
         await pilot.pause()
-        table = app.query_one("#neighbors-table", ResultsTable)
         assert table.row_count == 8
-        assert "k=8" in app.query_one(NeighborsPane).status_text
+        assert "k=8" in pane.status_text
         await pilot.press(*["minus"] * 10)
         await pilot.pause()
         assert table.row_count == 1  # never below one
 
 
-@pytest.mark.parametrize(
-    ("query", "title"),
-    [
-        ("godfathr", "Godfather, The (1972)"),
-        ("the godfather", "Godfather, The (1972)"),
-        ("miserables", "Misérables, Les (1995)"),
-    ],
-)
-async def test_typos_articles_and_accents_find_the_movie(make_app, model, query, title) -> None:
+async def test_typos_articles_and_accents_find_the_movie(make_app, model) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         dataset = await start(pilot, app, model)
-        search = await _search(pilot, app, query)
-        assert titles(dataset, search.matches.movies)[0] == title
-        await pilot.press("enter")
-        await pilot.pause()
-        assert f"Nearest neighbours of: {title}" in app.query_one(NeighborsPane).status_text
+        search = app.query_one("#neighbors-search", MovieSearch)
+        for query, title in [
+            ("godfathr", "Godfather, The (1972)"),
+            ("the godfather", "Godfather, The (1972)"),
+            ("miserables", "Misérables, Les (1995)"),
+        ]:
+            await pilot.press("slash")  # focuses the box and selects its text
+            await pilot.pause()
+            assert search.input.has_focus
+            search.input.value = query
+            await settle(pilot, app)
+            assert titles(dataset, search.matches.movies)[0] == title, query
+            await pilot.press("enter")
+            await pilot.pause()
+            assert f"Nearest neighbours of: {title}" in app.query_one(NeighborsPane).status_text
 
 
 async def test_only_the_newest_query_is_shown(make_app, model) -> None:
@@ -158,3 +158,13 @@ async def test_empty_box_lists_popular_movies_and_no_model_says_how_to_train(mak
         pane = app.query_one(NeighborsPane)
         assert NO_MODEL in pane.status_text
         assert app.query_one("#neighbors-table", ResultsTable).row_count == 0
+        # every pane that needs a model says how to get one
+        for key, name, table in (("4", "users", "#users-recs"), ("6", "you", "#you-recs")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert NO_MODEL in app.query_one(f"#pane-{name}").status_text
+            assert app.query_one(table, ResultsTable).row_count == 0
+        await pilot.press("5")
+        await pilot.pause()
+        assert NO_MODEL in app.query_one(MapPane).status_text
+        assert app.query_one("#map-plot", ScatterPlot).point_count == 0

@@ -81,7 +81,7 @@ def compute_view(
         histogram=summary.histogram,
         per_user=stats.distribution(users["count"], bins=DISTRIBUTION_BINS),
         per_movie=stats.distribution(movies["count"], bins=DISTRIBUTION_BINS),
-        top_by_count=_rows(stats.top_by_count(movies, top)),
+        top_by_count=_rows(stats.top_by_count(movies[movies["count"] > 0], top)),
         top_by_mean=_rows(stats.top_by_mean(movies, top, MIN_RATINGS)),
     )
 

@@ -71,6 +71,8 @@ class MapPane(Vertical):
         self._ticker: Any = None
         self.status_text = ""
         self.error: str | None = None
+        self._visible = False
+        self._dirty = True
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="map-bar"):
@@ -207,7 +209,7 @@ class MapPane(Vertical):
             self._redraw()
 
     def _tick(self) -> None:
-        if self._running is not None:
+        if self._running is not None and self._visible:
             self._show_status()
 
     # ------------------------------------------------------------------ drawing
@@ -228,7 +230,23 @@ class MapPane(Vertical):
         self.query_one("#map-status", Static).update(text)
         self.status_text = Text.from_markup(text).plain
 
+    def on_show(self) -> None:
+        self._visible = True
+        if self._dirty:
+            self._redraw()
+
+    def on_hide(self) -> None:
+        self._visible = False
+
     def _redraw(self) -> None:
+        """Draw now if the pane is shown, else when it is shown next (no hidden work)."""
+        if not self._visible:
+            self._dirty = True
+            return
+        self._dirty = False
+        self._draw()
+
+    def _draw(self) -> None:
         self._show_status()
         app: Any = self.app
         dataset, model = app.dataset, app.model

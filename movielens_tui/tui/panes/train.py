@@ -59,11 +59,21 @@ class TrainPane(Horizontal):
     """Hyperparameter form on the left, live metric charts and figures on the right."""
 
     BINDINGS = [
-        Binding("s", "toggle_training", "Start/stop", id="train-toggle",
-                tooltip="Start training with the form's values, or stop the run"),
+        Binding(
+            "s",
+            "toggle_training",
+            "Start/stop",
+            id="train-toggle",
+            tooltip="Start training with the form's values, or stop the run",
+        ),
         Binding("p", "focus_preset", "Preset", id="train-preset", tooltip="Choose a preset"),
-        Binding("d", "reset_params", "Defaults", id="train-defaults",
-                tooltip="Put the preset's default values back in the form"),  # fmt: skip
+        Binding(
+            "d",
+            "reset_params",
+            "Defaults",
+            id="train-defaults",
+            tooltip="Put the preset's default values back in the form",
+        ),  # fmt: skip
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)

@@ -167,8 +167,11 @@ class UsersPane(Vertical):
         text = self.query_one("#users-filter", Input).value
         shown, said = filter_users(table, text)
         self.filter_text = said
-        users.border_subtitle = f"{len(shown)} of {len(table)} users"
-        users.show_rows(shown.to_dict("records"), shown.index.tolist())
+        users.show_rows(
+            shown.to_dict("records"),
+            shown.index.tolist(),
+            labels={"user_id": f"User ({len(shown)}/{len(table)})"},
+        )
         self.user = users.highlighted_movie()
 
     @on(DataTable.RowHighlighted, "#users-list")
@@ -233,8 +236,7 @@ class UsersPane(Vertical):
             {"rating": r, "title": movies["title"].iat[m], "genres": movies["genres"].iat[m]}
             for m, r in order
         ]
-        top.show_rows(rows, [m for m, _ in order])
-        top.border_subtitle = "highest rated"
+        top.show_rows(rows, [m for m, _ in order], labels={"title": "Their highest rated"})
         self._show_recommendations()
 
     def _show_recommendations(self) -> None:

@@ -44,8 +44,8 @@ K_RECOMMEND = 10
 POST_INTERVAL = 0.25
 STOP_GRACE = 1.0
 HELP = (
-    "/ search · ↓ into the list · [b]1[/b]-[b]5[/b] rate · [b]0[/b]/del remove · "
-    "[b]r[/b] retrain with you · esc leave list"
+    "[b]/[/b] search · [b]↓[/b] list · [b]1[/b]-[b]5[/b] rate · [b]0[/b] remove · "
+    "[b]r[/b] retrain with you · [b]esc[/b] leave list"
 )
 
 
@@ -64,7 +64,7 @@ class YouPane(Vertical):
     """
     BINDINGS = [
         Binding("1", "rate(1)", "Rate", key_display="1-5", id="you-rate-1"),
-        *(Binding(str(n), f"rate({n})", f"Rate {n}", show=False) for n in range(2, 6)),
+        *(Binding(str(n), f"rate({n})", show=False) for n in range(2, 6)),
         Binding("0,delete,backspace", "unrate", "Remove", key_display="0", id="you-unrate"),
         Binding("r", "retrain", "Retrain with you", id="you-retrain"),
         Binding("slash", "focus_search", "Search", id="you-search"),
@@ -201,15 +201,15 @@ class YouPane(Vertical):
         table = self.query_one("#you-rated", ResultsTable)
         dataset = getattr(self.app, "dataset", None)
         if dataset is None:
-            table.show_rows([], [])
-            table.border_title = "Your ratings"
+            table.show_rows([], [], labels={"title": "Your ratings"})
             return
         mine = sorted(self.positions.items(), key=lambda mr: (-mr[1], mr[0]))
         titles = dataset.movies["title"]
         table.show_rows(
-            [{"mine": r, "title": titles.iat[m]} for m, r in mine], [m for m, _ in mine]
+            [{"mine": r, "title": titles.iat[m]} for m, r in mine],
+            [m for m, _ in mine],
+            labels={"title": f"Your ratings ({len(mine)})"},
         )
-        table.border_title = f"Your ratings ({len(mine)})"
 
     # ------------------------------------------------------------------ recommendations
     def _show_recommendations(self) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
+
+Y_AXIS_WIDTH = 9  # room taken by the y tick labels and the axis
 
 
 class BarChart(PlotextPlot):
@@ -48,3 +52,14 @@ class BarChart(PlotextPlot):
             if self.xlabel:
                 plt.xlabel(self.xlabel)
         self.refresh()
+
+    def render(self) -> RenderResult:
+        """Draw with as many x labels as fit, chosen the same way at every size."""
+        if self.values and len(self.values) == len(self.labels):
+            labels = [str(label) for label in self.labels]
+            room = max(1, self.size.width - Y_AXIS_WIDTH)
+            widest = max(len(label) for label in labels) + 1
+            step = max(1, math.ceil(len(labels) * widest / room))
+            positions = list(range(1, len(labels) + 1))[::step]
+            self.plt.xticks(positions, labels[::step])
+        return super().render()

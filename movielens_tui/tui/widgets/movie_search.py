@@ -26,7 +26,7 @@ MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("count", "Ratings"),
     ("genres", "Genres"),
 )
-POPULAR_HINT = "most-rated movies (type to search)"
+POPULAR_HINT = "Most rated (/ to search)"
 
 
 class MovieSearch(Vertical):
@@ -162,11 +162,11 @@ class MovieSearch(Vertical):
         self._shown_for = getattr(self.app, "dataset", None)
         self.scores = dict(zip(movies, scores, strict=False))
         rows = [self.row_for(movie) for movie in movies]
-        self.matches.show_rows(rows, movies)
+        title = POPULAR_HINT if not query.strip() else "Title"
+        self.matches.show_rows(rows, movies, labels={"title": title})
         if self.matches.row_count and query != self.shown_query:
             self.matches.move_cursor(row=0)
         self.shown_query = query
-        self.matches.border_subtitle = POPULAR_HINT if not query.strip() else ""
         self.post_message(self.Updated(self, query, movies))
 
     def row_for(self, movie: int) -> dict[str, Any]:

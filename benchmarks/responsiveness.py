@@ -1,0 +1,199 @@
+"""Responsiveness: key press to updated screen while a training worker runs.
+
+Opens the app headless (Textual's Pilot, 100×30) on ml-100k, starts training in the
+Train pane and, while the worker trains, presses keys handled elsewhere: pane switches
+(``1``, ``3`` to ``6``) and ``m`` (DOT/COSINE in the header). Each sample is the time from
+the key event reaching the app (sent through the driver, as a terminal key press is)
+to the first screen update the app renders after the key took effect (the active pane or
+the measure changed). The same keys are timed with no training in the same run.
+
+    python benchmarks/responsiveness.py                 # mf and biased-mf workers
+    python benchmarks/responsiveness.py --smoke
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _sections import ml100k_dir, parser, percentiles, update_section  # noqa: E402
+
+GOAL_P95_MS = 100.0
+KEYS = ("1", "3", "m", "4", "5", "m", "6", "3", "1", "m")
+# Long enough that training is still running when the keys are pressed.
+LONG_RUN = {"mf": {"iterations": "1000000"}, "biased-mf": {"epochs": "1000"}}
+
+
+async def _wait(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001 - any callable
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if predicate():
+            return True
+        await asyncio.sleep(0.001)
+    return False
+
+
+def _record_paints(app) -> list[float]:  # noqa: ANN001 - a textual App
+    """Note the time of every screen update the app hands to its driver."""
+    stamps: list[float] = []
+    original = app._display
+
+    def display(screen, renderable):  # noqa: ANN001, ANN202 - textual's signature
+        if renderable is not None:
+            stamps.append(time.perf_counter())
+        return original(screen, renderable)
+
+    app._display = display
+    return stamps
+
+
+async def _press_and_time(app, pilot, key: str, paints: list[float]) -> float:  # noqa: ANN001
+    """Seconds from the key event reaching the app to the first screen update after
+    the key took effect (the pane switched / the measure changed)."""
+    from textual import events
+    from textual.widgets import TabbedContent
+
+    tabs = app.query_one("#tabs", TabbedContent)
+    app.screen.set_focus(None)  # single-key bindings, whatever the pane focused
+    await pilot.pause()
+    await asyncio.sleep(0.05)
+    before = app.measure
+    names = {"1": "dataset", "3": "neighbors", "4": "users", "5": "map", "6": "you"}
+    if key == "m":
+
+        def changed() -> bool:
+            return app.measure != before
+    else:
+
+        def changed() -> bool:
+            return tabs.active == f"tab-{names[key]}"
+
+    event = events.Key(key, key)
+    event.set_sender(app)
+    start = time.perf_counter()
+    app._driver.send_message(event)  # what a terminal key press does
+    if not await _wait(changed):
+        raise RuntimeError(f"key {key!r} had no effect within 30 s")
+    took_effect = time.perf_counter()
+    if not await _wait(lambda: bool(paints) and paints[-1] > took_effect):
+        raise RuntimeError(f"no screen update within 30 s after key {key!r}")
+    return next(t for t in paints if t > took_effect) - start
+
+
+async def measure(data_dir: Path, preset: str | None, presses: int) -> dict:
+    from textual.widgets import Button, Input, Select
+
+    from movielens_tui.tui.app import MovieLensApp
+    from movielens_tui.tui.messages import TrainingFailed, TrainingProgress
+
+    seen: list[object] = []
+    app = MovieLensApp(data=data_dir)
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        paints = _record_paints(app)
+        if not await _wait(lambda: app.dataset is not None, 120):
+            raise RuntimeError("the dataset did not load")
+        await pilot.pause()
+        progress_before = 0
+        if preset is not None:
+            await pilot.press("2")
+            await pilot.pause()
+            select = app.query_one("#preset", Select)
+            if select.value != preset:
+                select.value = preset
+                await pilot.pause()
+                await pilot.pause()
+            for name, value in LONG_RUN.get(preset, {}).items():
+                app.query_one(f"#param-{name}", Input).value = value
+            await pilot.pause()
+            app.query_one("#train-button", Button).focus()
+            await pilot.press("s")
+
+            def progressed() -> bool:
+                return any(isinstance(m, (TrainingProgress, TrainingFailed)) for m in seen)
+
+            if not await _wait(progressed, 300):
+                raise RuntimeError(f"{preset}: no training progress within 300 s")
+            failed = [m for m in seen if isinstance(m, TrainingFailed)]
+            if failed:
+                raise RuntimeError(f"{preset}: training failed: {failed[0].message}")
+            progress_before = sum(isinstance(m, TrainingProgress) for m in seen)
+        times = [
+            await _press_and_time(app, pilot, KEYS[i % len(KEYS)], paints) for i in range(presses)
+        ]
+        progress = sum(isinstance(m, TrainingProgress) for m in seen) - progress_before
+        still_training = any(w.group == "train" and w.is_running for w in app.workers)
+        if preset is not None and not still_training:
+            raise RuntimeError(f"{preset}: training ended before the keys were timed")
+        await pilot.press("ctrl+q")
+    med, p95 = percentiles(times)
+    return {"median": med, "p95": p95, "max": max(times) * 1000, "n": len(times),
+            "progress": progress}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--presets", default="mf,biased-mf", help="training workers to run")
+    p.add_argument("--presses", type=int, default=60)
+    args = p.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-responsiveness-"))
+    os.environ["MOVIELENS_TUI_HOME"] = str(tmp / "home")  # no saved model, nothing kept
+    os.environ["MOVIELENS_TUI_CACHE"] = str(tmp / "cache")
+    data_dir = None if args.smoke else ml100k_dir()
+    what = f"ml-100k at {data_dir}"
+    if data_dir is None:
+        from movielens_tui.data.synthetic import write_movielens_folder
+
+        data_dir = write_movielens_folder(tmp / "ml-100k", 60, 80, 1500, folds=False)
+        what = "generated 60 users × 80 movies"
+    presses = 10 if args.smoke else args.presses
+    presets = ["mf"] if args.smoke else [s for s in args.presets.split(",") if s]
+    rows = []
+    for preset in [None, *presets]:
+        label = "no training (baseline)" if preset is None else f"while `{preset}` trains"
+        try:
+            r = asyncio.run(measure(data_dir, preset, presses))
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            print(f"{label}: failed: {exc!r}")
+            rows.append((label, None, repr(exc)))
+            continue
+        print(f"{label}: median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms, "
+              f"max {r['max']:.1f} ms over {r['n']} presses; {r['progress']} progress "
+              "messages meanwhile")  # fmt: skip
+        rows.append((label, r, ""))
+    lines = [
+        "## Responsiveness while training",
+        "",
+        f"Pilot (headless, 100×30) on {what}: keys `{' '.join(KEYS)}` pressed in turn "
+        f"({presses} presses); each sample = key event sent through the driver until the "
+        "first screen update rendered after the pane / measure changed. Training workers "
+        "run with long settings so they are busy the whole time.",
+        "",
+        "| worker | median | p95 | max | goal p95 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, r, err in rows:
+        if r is None:
+            lines.append(f"| {label} | failed: {err} | | | |")
+        else:
+            lines.append(
+                f"| {label} | {r['median']:.1f} ms | {r['p95']:.1f} ms | {r['max']:.1f} ms | "
+                f"≤ {GOAL_P95_MS:g} ms |"
+            )
+    if args.smoke:
+        lines.append("\n(smoke run: tiny data, not the real figures)")
+    print(
+        f"updated {update_section('responsiveness', chr(10).join(lines), args.output, args.smoke)}"
+    )
+    return 0 if all(r is not None for _, r, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Map pane: PCA map coloured by genre, genre filter, t-SNE in a worker, norms plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pane_support import settle, start, trained_model
+from textual.widgets import Select
+
+from movielens_tui.models import embedding_map
+from movielens_tui.tui.panes.map import ALL, MapPane
+from movielens_tui.tui.widgets.scatter_plot import MUTED, ScatterPlot
+
+SIZE = (100, 40)
+
+
+@pytest.fixture(scope="module")
+def model(small_data_dir):
+    return trained_model(small_data_dir)
+
+
+async def test_pca_map_genre_filter_and_norms(make_app, model) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("5")
+        await settle(pilot, app)
+        pane = app.query_one(MapPane)
+        plot = app.query_one("#map-plot", ScatterPlot)
+        norms = app.query_one("#map-norms", ScatterPlot)
+        assert "PCA" in pane.status_text
+        assert plot.point_count == dataset.n_movies
+        assert norms.point_count == dataset.n_movies
+        assert norms.display  # tall enough for both plots
+        xy = embedding_map.project(model, method="pca", seed=0)
+        drawn = sorted(
+            (float(x), float(y)) for s in plot.series for x, y in zip(s.xs, s.ys, strict=True)
+        )
+        assert np.allclose(drawn, sorted(map(tuple, xy.astype(float))))
+        # one colour per genre
+        assert len({s.color for s in plot.series}) == len(plot.series) > 1
+        # g picks the next genre: its movies in colour, the others grey
+        await pilot.press("g")
+        await pilot.pause()
+        first = dataset.genres[0]
+        assert pane.genre == first
+        assert app.query_one("#map-genre", Select).value == first
+        has = sum(first in g for g in dataset.movies["genres"])
+        coloured = [s for s in plot.series if s.color != MUTED]
+        assert sum(len(s.xs) for s in coloured) == has
+        assert plot.point_count == dataset.n_movies
+        app.query_one("#map-genre", Select).value = ALL
+        await pilot.pause()
+        assert pane.genre == ALL
+
+
+async def test_tsne_runs_in_a_worker_and_n_switches_plots_on_small_screens(make_app, model):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("5")
+        await settle(pilot, app)
+        pane = app.query_one(MapPane)
+        plot = app.query_one("#map-plot", ScatterPlot)
+        norms = app.query_one("#map-norms", ScatterPlot)
+        assert plot.display and not norms.display  # one plot at a time at 80x24
+        await pilot.press("n")
+        await pilot.pause()
+        assert norms.display and not plot.display
+        await pilot.press("n", "t")
+        await pilot.pause()
+        await settle(pilot, app)
+        assert pane.method == "tsne"
+        assert "t-SNE" in pane.status_text
+        assert plot.point_count == dataset.n_movies
+        await pilot.press("p")
+        await pilot.pause()
+        assert "PCA" in pane.status_text
