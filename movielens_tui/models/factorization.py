@@ -286,20 +286,23 @@ def _fit_full_batch(
         if regularized:
             metrics = {
                 "train_error_observed": out["mse"],
-                "test_error_observed": out["test"],
+                "test_error_observed": out.get("test", 0.0),
                 "observed_loss": out["mse"],
                 "regularization_loss": out["regularization"],
                 "gravity_loss": out["gravity"],
             }
         else:
-            metrics = {"train_error": out["mse"], "test_error": out["test"]}
+            metrics = {"train_error": out["mse"], "test_error": out.get("test", 0.0)}
         if test is None:
             metrics = {k: v for k, v in metrics.items() if not k.startswith("test")}
         reporter.report(start, metrics, snapshot_of(*before))
     U, V = engine.arrays()
     if not (np.isfinite(U).all() and np.isfinite(V).all()):
         raise TrainingDiverged(iterations, "embeddings", reporter.last_good)
-    return TrainedModel("", "", dict(params), V, user_embeddings=U)
+    per_user = np.array(len(train) / max(dataset.n_users, 1), np.float32)
+    return TrainedModel(
+        "", "", dict(params), V, user_embeddings=U, extra={"ratings_per_user": per_user}
+    )
 
 
 def fit_mf(dataset, params, *, train, test, seed, reporter, init, strategy=None) -> TrainedModel:
@@ -329,7 +332,7 @@ def _biased_predict(P, Q, bu, bm, mu, users, movies):
     )
 
 
-@tf.function(reduce_retracing=True, jit_compile=True)
+@tf.function(reduce_retracing=True)
 def _biased_batches(variables, slots, data, perm, first, count, hyper, optimizer):
     """Train on minibatches ``first .. first+count-1`` of ``perm``; return (Σ e², n).
 
@@ -470,8 +473,15 @@ def fit_biased(
     decay = float(params.get("lr_decay", 1.0))
     reg, breg = float(params["regularization"]), float(params["bias_regularization"])
 
+    average_from = epochs - int(round(float(params.get("averaging", 0.0)) * epochs)) + 1
+    sums: list[np.ndarray] | None = None
+    averaged = 0
+
     def model_now() -> TrainedModel:
-        P, Q, bu, bm = (v.numpy() for v in variables)
+        if averaged:
+            P, Q, bu, bm = (s / averaged for s in sums)
+        else:
+            P, Q, bu, bm = (v.numpy() for v in variables)
         return TrainedModel(
             "", "", dict(params), Q, user_embeddings=P, user_bias=bu, movie_bias=bm,
             global_mean=mu,
@@ -493,8 +503,15 @@ def fit_biased(
             if first + count < n_batches:
                 reporter.check_stop(reporter.step_offset + epoch - 1)
         metrics = {"train_rmse": float(np.sqrt(sq_sum / max(seen, 1.0)))}
+        if epoch >= average_from:
+            current = [v.numpy() for v in variables]
+            sums = current if sums is None else [s + c for s, c in zip(sums, current, strict=True)]
+            averaged += 1
         if test_data is not None:
-            test_sq = float(_biased_sq_error(variables, test_data, tf.constant(mu)))
+            scored = variables
+            if averaged > 1:
+                scored = tuple(tf.constant(s / averaged) for s in sums)
+            test_sq = float(_biased_sq_error(scored, test_data, tf.constant(mu)))
             metrics["test_rmse"] = float(np.sqrt(test_sq / len(test)))
         reporter.report(epoch, metrics, model_now)
     return model_now()

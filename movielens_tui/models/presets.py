@@ -56,9 +56,14 @@ PARAM_SPECS: dict[str, ParamSpec] = {
         ParamSpec("iterations", "int", 1, 10_000_000, "training steps (runs iterations + 1)"),
         ParamSpec("epochs", "int", 1, 100_000, "passes over the training ratings"),
         ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size", min_exclusive=True),
-        ParamSpec("lr_decay", "float", 0.0, 1.0, "learning rate factor per epoch", min_exclusive=True),
+        ParamSpec(
+            "lr_decay", "float", 0.0, 1.0, "learning rate factor per epoch", min_exclusive=True
+        ),
         ParamSpec(
             "optimizer", "choice", help="sgd, adagrad or adam", choices=("sgd", "adagrad", "adam")
+        ),
+        ParamSpec(
+            "averaging", "float", 0.0, 1.0, "average the weights over this last share of epochs"
         ),
         ParamSpec("regularization", "float", 0.0, 1e6, "L2 regularization coefficient"),
         ParamSpec("bias_regularization", "float", 0.0, 1e6, "L2 coefficient on the biases"),
@@ -133,7 +138,7 @@ PRESETS: dict[str, Preset] = {
         "global mean + user/movie biases + embeddings, L2, minibatch Adam (rating default)",
         {"dim": 128, "init_stddev": 0.1, "epochs": 20, "learning_rate": 0.003,
          "optimizer": "sgd", "regularization": 0.05, "bias_regularization": 0.02,
-         "batch_size": 512, "lr_decay": 0.95, "holdout": 0.1},
+         "batch_size": 512, "lr_decay": 0.95, "averaging": 0.0, "holdout": 0.1},
         [["train_rmse", "test_rmse"]],
     ),
     "ease": Preset(

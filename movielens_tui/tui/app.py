@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
@@ -52,6 +53,7 @@ PANES: tuple[tuple[str, str, type[Widget]], ...] = (
 )
 MEASURES = ("dot", "cosine")
 PANE_KEYS = Binding.Group("Panes", compact=True)
+NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
 
 
@@ -291,6 +293,17 @@ class MovieLensApp(App[int]):
 
     def _show_measure(self) -> None:
         self.sub_title = f"measure: {self.measure.upper()}"
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: the app name (when there is room) and the measure as a word."""
+        parts: list[str | tuple[str, str]] = []
+        if title:
+            parts += [title, (" — ", "dim")]
+        parts += [("measure: ", "dim"), (self.measure.upper(), "bold")]
+        return Content.assemble(*parts)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.title = self.TITLE if event.size.width >= NARROW_TITLE_WIDTH else ""
 
     def action_leave_input(self) -> None:
         """Leave a text field so the single-key bindings work again."""

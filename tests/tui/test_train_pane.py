@@ -79,7 +79,7 @@ async def test_train_streams_progress_then_activates_and_saves(make_app, settle)
         pane = await _open_train(app, pilot, settle, "mf", iterations="20")
         assert app.model is None
         await pilot.press("s")
-        assert pane.running
+        assert pane.run == 1
         await settle(pilot, app)
         progress = [m for m in seen if isinstance(m, TrainingProgress)]
         finished = [m for m in seen if isinstance(m, TrainingFinished)]

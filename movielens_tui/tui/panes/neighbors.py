@@ -91,12 +91,15 @@ class NeighborsPane(Vertical):
             if scores
             else []
         )
-        self.movie = event.movie
+        self.choose(event.movie)
         self.query_one("#neighbors-table", ResultsTable).focus()
 
     def choose(self, movie: int) -> None:
         """Show the neighbours of internal movie ``movie``."""
-        self.movie = movie
+        if self.movie == movie:
+            self._refresh()  # same movie, maybe other candidates
+        else:
+            self.movie = movie
 
     def action_change_k(self, step: int) -> None:
         self.k = max(K_MIN, min(K_MAX, self.k + step))

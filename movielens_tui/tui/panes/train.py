@@ -428,7 +428,17 @@ class TrainPane(Horizontal):
         self._set_status(text)
         self._update_button()
         if self._thread_alive():
-            self.set_timer(1.0, self._update_button)
+            self._wait_for_thread()
+
+    def _wait_for_thread(self) -> None:
+        """Re-enable Start once the stopped run's thread has really finished."""
+
+        def check() -> None:
+            if not self._thread_alive():
+                timer.stop()
+                self._update_button()
+
+        timer = self.set_interval(0.25, check)
 
     def _previous_model_text(self) -> str:
         model: TrainedModel | None = self.app.model  # type: ignore[attr-defined]

@@ -1,0 +1,182 @@
+"""Save and load trained models: one ``.npz`` (no pickle) with a JSON metadata entry.
+
+Arrays are stored under their field names (``extra`` arrays as ``extra/<name>``); the
+metadata (format version, preset, kind, params, history, metric groups, dataset name and
+fingerprint, fit seconds, global mean) is UTF-8 JSON in the ``__metadata__`` uint8 array.
+Writes are atomic (temporary file + rename). Loading refuses anything it cannot fully
+trust with a one-line :class:`ModelError`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from movielens_tui.errors import ModelError
+from movielens_tui.models.trained import TrainedModel
+from movielens_tui.paths import atomic_write_bytes, models_dir
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+
+FORMAT = "movielens-tui-model"
+FORMAT_VERSION = 1
+METADATA_KEY = "__metadata__"
+OPTIONAL_ARRAYS = ("user_embeddings", "user_bias", "movie_bias")
+EXTRA_PREFIX = "extra/"
+
+
+def default_model_path(dataset_name: str, preset: str | None = None) -> Path:
+    """Where the app keeps the model of ``dataset_name`` (per preset when given)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset_name)
+    name = f"{safe}-{preset}.npz" if preset else f"{safe}.npz"
+    return models_dir() / name
+
+
+def to_bytes(model: TrainedModel) -> bytes:
+    """The ``.npz`` payload of ``model``."""
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "preset": model.preset,
+        "kind": model.kind,
+        "params": model.params,
+        "history": model.history,
+        "metric_groups": model.metric_groups,
+        "dataset_name": model.dataset_name,
+        "dataset_fingerprint": model.dataset_fingerprint,
+        "fit_seconds": float(model.fit_seconds),
+        "global_mean": float(model.global_mean),
+    }
+    arrays: dict[str, np.ndarray] = {
+        METADATA_KEY: np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8),
+        "movie_embeddings": np.asarray(model.movie_embeddings),
+    }
+    for name in OPTIONAL_ARRAYS:
+        value = getattr(model, name)
+        if value is not None:
+            arrays[name] = np.asarray(value)
+    for name, value in model.extra.items():
+        value = np.asarray(value)
+        if value.dtype == object:
+            raise ModelError(f"extra array {name!r} holds Python objects; cannot save it")
+        arrays[EXTRA_PREFIX + name] = value
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save(model: TrainedModel, path: Path | str) -> Path:
+    """Write ``model`` to ``path`` atomically; returns the path."""
+    path = Path(path)
+    atomic_write_bytes(path, to_bytes(model))
+    return path
+
+
+def load(path: Path | str, dataset: Dataset | None = None) -> TrainedModel:
+    """Read a model; with ``dataset``, refuse one trained on other data."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no such model file; train one and save it first") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read it ({exc.strerror})") from None
+    model = from_bytes(raw, str(path))
+    if dataset is not None:
+        check_dataset(model, dataset, str(path))
+    return model
+
+
+def from_bytes(raw: bytes, source: str = "model") -> TrainedModel:
+    """Parse an ``.npz`` payload written by :func:`to_bytes`."""
+    damaged = f"{source}: not a movielens-tui model or damaged"
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:  # zip flags: method, encryption
+        raise ModelError(f"{damaged} ({exc}); retrain and save it again") from None
+    if METADATA_KEY not in arrays or "movie_embeddings" not in arrays:
+        raise ModelError(f"{damaged} (metadata or embeddings missing); retrain and save again")
+    try:
+        metadata = json.loads(arrays.pop(METADATA_KEY).tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{damaged} (metadata: {exc}); retrain and save it again") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ModelError(f"{damaged} (unknown format); retrain and save it again")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelError(f"{damaged} (bad format version {version!r})")
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"{source}: written by a newer movielens-tui (model format {version}, this "
+            f"version reads up to {FORMAT_VERSION}); upgrade movielens-tui or retrain"
+        )
+    movies = arrays.pop("movie_embeddings")
+    _check_array(movies, "movie_embeddings", damaged, ndim=2)
+    optional = {name: arrays.pop(name, None) for name in OPTIONAL_ARRAYS}
+    for name, value in optional.items():
+        if value is not None:
+            _check_array(value, name, damaged, ndim=2 if name == "user_embeddings" else 1)
+    users = optional["user_embeddings"]
+    if users is not None and users.shape[1] != movies.shape[1]:
+        raise ModelError(f"{damaged} (user and movie embeddings differ in width)")
+    extra = {
+        name[len(EXTRA_PREFIX) :]: value
+        for name, value in arrays.items()
+        if name.startswith(EXTRA_PREFIX)
+    }
+    try:
+        return TrainedModel(
+            preset=str(metadata["preset"]),
+            kind=str(metadata["kind"]),
+            params=dict(metadata["params"]),
+            movie_embeddings=movies,
+            user_embeddings=users,
+            user_bias=optional["user_bias"],
+            movie_bias=optional["movie_bias"],
+            global_mean=float(metadata.get("global_mean", 0.0)),
+            history=list(metadata.get("history", [])),
+            metric_groups=[list(g) for g in metadata.get("metric_groups", [])],
+            dataset_name=str(metadata.get("dataset_name", "")),
+            dataset_fingerprint=str(metadata.get("dataset_fingerprint", "")),
+            fit_seconds=float(metadata.get("fit_seconds", 0.0)),
+            extra=extra,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{damaged} (metadata field {exc}); retrain and save it again") from None
+
+
+def _check_array(value: np.ndarray, name: str, damaged: str, ndim: int) -> None:
+    if value.ndim != ndim or value.dtype.kind != "f":
+        raise ModelError(f"{damaged} ({name} has shape {value.shape} and type {value.dtype})")
+    if not np.isfinite(value).all():
+        raise ModelError(f"{damaged} ({name} holds NaN or infinite values)")
+
+
+def check_dataset(model: TrainedModel, dataset: Dataset, source: str = "model") -> None:
+    """Refuse a model trained on another dataset (fingerprint or shape mismatch)."""
+    if model.dataset_fingerprint != dataset.fingerprint:
+        raise ModelError(
+            f"{source}: trained on another dataset ({model.dataset_name or '?'}, fingerprint "
+            f"{model.dataset_fingerprint or '?'}; loaded data is {dataset.name}, "
+            f"{dataset.fingerprint}); retrain on this dataset"
+        )
+    if model.n_movies != dataset.n_movies or model.n_users > dataset.n_users + 1:
+        raise ModelError(
+            f"{source}: has {model.n_movies} movies and {model.n_users} users but "
+            f"{dataset.name} has {dataset.n_movies} and {dataset.n_users}; retrain"
+        )

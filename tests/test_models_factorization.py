@@ -1,0 +1,164 @@
+"""The colab's sparse MSE, hand-written gradients and the mf / regularized / biased-mf fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from movielens_tui.data.splits import split_dataframe
+
+tf_module = pytest.importorskip("tensorflow")
+
+from movielens_tui.models import factorization as F  # noqa: E402
+from movielens_tui.models.trainer import train  # noqa: E402
+
+tf = F.tf
+
+
+def _embeddings(dataset, dim=5, seed=0):
+    rng = np.random.default_rng(seed)
+    U = tf.Variable(rng.normal(0, 0.5, (dataset.n_users, dim)).astype(np.float32))
+    V = tf.Variable(rng.normal(0, 0.5, (dataset.n_movies, dim)).astype(np.float32))
+    return U, V
+
+
+def test_sparse_tensor_and_both_mse_forms_agree(small_dataset) -> None:
+    A = F.build_rating_sparse_tensor(small_dataset.ratings, small_dataset.n_users,
+                                     small_dataset.n_movies)  # fmt: skip
+    assert tuple(A.dense_shape.numpy()) == (small_dataset.n_users, small_dataset.n_movies)
+    assert A.values.dtype == tf.float32 and A.indices.shape[0] == small_dataset.n_ratings
+    U, V = _embeddings(small_dataset)
+    a = float(F.sparse_mean_square_error(A, U, V))
+    b = float(F.sparse_mean_square_error_gather(A, U, V))
+    r = small_dataset.ratings
+    pred = np.einsum("ij,ij->i", U.numpy()[r["user"]], V.numpy()[r["movie"]])
+    expected = float(np.mean((r["rating"].to_numpy() - pred) ** 2))
+    assert a == pytest.approx(b, rel=1e-5)
+    assert a == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("regularized", [False, True])
+@pytest.mark.parametrize("dim", [5, 40])
+def test_hand_written_gradients_match_gradient_tape(small_dataset, regularized, dim) -> None:
+    U, V = _embeddings(small_dataset, dim)
+    ratings = small_dataset.ratings
+    A = F.build_rating_sparse_tensor(ratings, small_dataset.n_users, small_dataset.n_movies)
+    with tf.GradientTape() as tape:
+        if regularized:
+            loss = F.regularized_loss(A, U, V, 0.1, 1.0)
+        else:
+            loss = F.sparse_mean_square_error(A, U, V)
+    expected = [tf.convert_to_tensor(g).numpy() for g in tape.gradient(loss, [U, V])]
+    for dense in (True, False):
+        data = F._rating_tensors(ratings, small_dataset.n_movies)
+        hyper = tf.constant([1.0, 0.1, 1.0])
+        terms, grads = F._full_batch_terms(U, V, data, hyper, (dense, regularized, "sgd", True))
+        total = sum(float(v) for v in terms.values())
+        assert total == pytest.approx(float(loss), rel=1e-5)
+        for got, want in zip(grads, expected, strict=True):
+            np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-6)
+
+
+def test_gravity_matches_its_definition() -> None:
+    rng = np.random.default_rng(1)
+    U = rng.normal(size=(7, 3)).astype(np.float32)
+    V = rng.normal(size=(5, 3)).astype(np.float32)
+    expected = np.sum((U @ V.T) ** 2) / (7 * 5)
+    assert float(F.gravity(tf.constant(U), tf.constant(V))) == pytest.approx(expected, rel=1e-5)
+
+
+def test_mf_runs_n_plus_one_steps_and_reports_every_10(small_dataset) -> None:
+    progress = []
+    model = train(small_dataset, "mf", {"iterations": 25, "learning_rate": 1.0},
+                  callback=progress.append)  # fmt: skip
+    assert [h["step"] for h in model.history] == [0, 10, 20, 25]
+    assert [p.step for p in progress] == [0, 10, 20, 25]
+    assert all(p.total == 25 for p in progress)
+    assert set(model.history[-1]) == {"step", "train_error", "test_error"}
+    assert model.history[-1]["train_error"] < model.history[0]["train_error"]
+    assert model.user_embeddings.shape == (small_dataset.n_users, 30)
+    assert model.movie_embeddings.dtype == np.float32
+    assert model.dataset_fingerprint == small_dataset.fingerprint
+    assert model.fit_seconds > 0
+
+
+def test_one_iteration_is_two_steps(small_dataset) -> None:
+    """iterations=1 runs steps 0 and 1 (the colab's range(num_iterations + 1))."""
+    model = train(small_dataset, "mf", {"iterations": 1, "learning_rate": 1.0})
+    assert [h["step"] for h in model.history] == [0, 1]
+
+
+def test_seeded_runs_are_reproducible_and_seeds_differ(small_dataset) -> None:
+    a = train(small_dataset, "mf-lowinit", {"iterations": 20}, seed=3)
+    b = train(small_dataset, "mf-lowinit", {"iterations": 20}, seed=3)
+    c = train(small_dataset, "mf-lowinit", {"iterations": 20}, seed=4)
+    np.testing.assert_allclose(a.movie_embeddings, b.movie_embeddings, rtol=1e-5, atol=1e-6)
+    assert [h["train_error"] for h in a.history] == pytest.approx(
+        [h["train_error"] for h in b.history], rel=1e-5
+    )
+    assert not np.allclose(a.movie_embeddings, c.movie_embeddings)
+
+
+def test_second_call_continues_from_previous_model(small_dataset) -> None:
+    train_df, test_df = split_dataframe(small_dataset.ratings, 0.1, seed=0)
+    params = {"iterations": 30, "learning_rate": 1.0}
+    first = train(small_dataset, "mf", params, train=train_df, test=test_df)
+    second = train(small_dataset, "mf", params, train=train_df, test=test_df, init=first)
+    steps = [h["step"] for h in second.history]
+    assert steps[: len(first.history)] == [h["step"] for h in first.history]
+    assert steps[len(first.history)] == 31 and steps[-1] == 61
+    continued = second.history[len(first.history)]["train_error"]
+    assert continued == pytest.approx(first.history[-1]["train_error"], rel=0.2)
+    assert continued < first.history[0]["train_error"]
+    assert second.fit_seconds > first.fit_seconds
+
+
+def test_regularized_reports_both_metric_groups(small_dataset) -> None:
+    model = train(small_dataset, "regularized", {"iterations": 10, "learning_rate": 1.0})
+    last = model.history[-1]
+    for group in model.metric_groups:
+        for name in group:
+            assert np.isfinite(last[name])
+    assert last["observed_loss"] == last["train_error_observed"]
+    assert last["gravity_loss"] > 0 and last["regularization_loss"] > 0
+    assert model.extra["ratings_per_user"] > 0
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "adam"])
+def test_other_optimizers_reduce_the_loss(small_dataset, optimizer) -> None:
+    model = train(small_dataset, "mf", {"iterations": 30, "optimizer": optimizer,
+                                        "learning_rate": 0.1})  # fmt: skip
+    assert model.history[-1]["train_error"] < model.history[0]["train_error"]
+
+
+def test_train_without_test_split_has_no_test_metrics(small_dataset) -> None:
+    model = train(small_dataset, "mf", {"iterations": 5}, train=small_dataset.ratings)
+    assert "test_error" not in model.history[-1]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "adam"])
+def test_biased_mf_minibatches_learn(small_dataset, optimizer) -> None:
+    lr = {"sgd": 0.02, "adagrad": 0.1, "adam": 0.01}[optimizer]
+    progress = []
+    model = train(small_dataset, "biased-mf",
+                  {"epochs": 8, "batch_size": 64, "dim": 8, "optimizer": optimizer,
+                   "learning_rate": lr}, callback=progress.append)  # fmt: skip
+    assert [p.step for p in progress] == list(range(1, 9))
+    first, last = model.history[0], model.history[-1]
+    assert last["train_rmse"] < first["train_rmse"]
+    assert np.isfinite(last["test_rmse"])
+    assert model.user_bias.shape == (small_dataset.n_users,)
+    assert model.movie_bias.shape == (small_dataset.n_movies,)
+    mean = float(small_dataset.ratings["rating"].mean())
+    assert abs(model.global_mean - mean) < 0.3
+    r = small_dataset.ratings
+    pred = model.predict(r["user"].to_numpy(), r["movie"].to_numpy())
+    assert pred.min() >= 1.0 and pred.max() <= 5.0
+
+
+def test_biased_mf_averaging_and_reproducibility(small_dataset) -> None:
+    params = {"epochs": 6, "batch_size": 100, "dim": 6, "averaging": 0.5}
+    a = train(small_dataset, "biased-mf", params, seed=1)
+    b = train(small_dataset, "biased-mf", params, seed=1)
+    np.testing.assert_allclose(a.user_embeddings, b.user_embeddings, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a.movie_bias, b.movie_bias, rtol=1e-5, atol=1e-6)
