@@ -192,7 +192,10 @@ def find_movie(dataset: Dataset, query: str) -> tuple[int, list[str]]:
     matches = TitleIndex(dataset.movies["title"].tolist()).search(text, limit=6)
     if not matches:
         raise DataError(f"no movie title matches {query!r}; try fewer or different words")
-    return matches[0].index, [m.title for m in matches[1:]]
+    best = matches[0]
+    # like the colab, list the other plausible matches, not every fuzzy hit
+    others = [m.title for m in matches[1:] if m.score >= min(60.0, best.score - 10.0)]
+    return best.index, others
 
 
 def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:

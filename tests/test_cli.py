@@ -187,3 +187,19 @@ def test_evaluate_holdout_json(capsys, small_data_dir: Path) -> None:
     ):
         assert key in report
     assert 0.3 < report["rmse"] < 2.0
+
+
+def test_divergence_keeps_the_saved_model(capsys, small_data_dir: Path) -> None:
+    from movielens_tui.models import store
+
+    data = str(small_data_dir)
+    assert run(capsys, "train", "--data", data, "--preset", "mf", "--iterations", "10")[0] == 0
+    saved = store.default_model_path("ml-100k")
+    before = saved.read_bytes()
+    code, _, err = run(
+        capsys, "train", "--data", data, "--preset", "mf", "--learning-rate", "1e6",
+        "--iterations", "50",
+    )  # fmt: skip
+    assert code == 1 and "Traceback" not in err
+    assert "finite" in err or "diverged" in err
+    assert saved.read_bytes() == before

@@ -44,7 +44,9 @@ def test_every_preset_param_has_a_spec() -> None:
 
 
 def test_strings_from_forms_are_accepted() -> None:
-    params = resolve_params("softmax", {"dim": "40", "hidden_dims": "20, 40", "learning_rate": "1e-1"})
+    params = resolve_params(
+        "softmax", {"dim": "40", "hidden_dims": "20, 40", "learning_rate": "1e-1"}
+    )
     assert params["dim"] == 40 and params["hidden_dims"] == [20, 40]
     assert params["learning_rate"] == pytest.approx(0.1)
     assert resolve_params("mf", {"optimizer": " Adam ", "iterations": "5.0"})["iterations"] == 5

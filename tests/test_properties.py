@@ -206,16 +206,17 @@ def user_tables(draw: st.DrawFn) -> tuple[bytes, list[tuple] | set[int]]:
         lines.append(line)
         if not line.strip():
             continue
+        if len(fields) == 5 and is_whole(user):  # a repeated id is a fault in any case
+            if int(user.value) in seen:
+                invalid.add(number)
+            seen.setdefault(int(user.value), number)
         ok = (
             len(fields) == 5 and is_whole(user) and is_whole(age) and 0 <= age.value <= 150
             and sex_ok
         )  # fmt: skip
-        if not ok:
+        if not ok or number in invalid:
             invalid.add(number)
             continue
-        if int(user.value) in seen:
-            invalid.add(number)
-        seen.setdefault(int(user.value), number)
         rows.append((int(user.value), int(age.value), sex, occupation, zip_code))
     raw = "\n".join(lines).encode("utf-8")
     if invalid or not rows:
@@ -263,13 +264,14 @@ def movie_tables(draw: st.DrawFn) -> tuple[bytes, list[tuple] | set[int]]:
         if draw(st.integers(0, 9)) == 0:
             fields = fields[:-1]
         lines.append("|".join(fields))
+        if len(fields) == 24 and is_whole(movie):  # a repeated id is a fault in any case
+            if int(movie.value) in seen:
+                invalid.add(number)
+            seen.add(int(movie.value))
         ok = len(fields) == 24 and is_whole(movie) and all(f.value in (0, 1) for f in flags)
-        if not ok:
+        if not ok or number in invalid:
             invalid.add(number)
             continue
-        if int(movie.value) in seen:
-            invalid.add(number)
-        seen.add(int(movie.value))
         genres = [g for g, f in zip(DEFAULT_GENRES, flags, strict=True) if f.value == 1]
         rows.append((int(movie.value), title, year, genres, "-".join(genres) or "Other"))
     encoding = draw(st.sampled_from(["utf-8", "latin-1"]))

@@ -98,3 +98,16 @@ def test_predict_clips_and_checks_ranges(small_dataset) -> None:
     ranking = _model(small_dataset, kind="softmax")
     with pytest.raises(ModelError, match="ranking model"):
         ranking.predict(np.array([0]), np.array([0]))
+
+
+def test_biased_dot_recommendations_are_predicted_ratings(small_dataset) -> None:
+    model = _model(small_dataset)
+    model.kind = "biased-mf"
+    model.global_mean = 3.0
+    model.user_bias = np.full(small_dataset.n_users, 0.5, np.float32)
+    model.movie_bias = np.zeros(small_dataset.n_movies, np.float32)
+    model.movie_bias[7] = 100.0
+    hits = recommend(model, small_dataset, 2, DOT, k=3)
+    assert hits[0].movie == 7
+    expected = model.predict(np.array([2]), np.array([hits[1].movie]), clip=False)[0]
+    assert hits[1].score == pytest.approx(expected, rel=1e-5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -83,7 +84,7 @@ def terminal(small_data_dir: Path, isolated_dirs: Path) -> Iterator[Terminal]:
 
 
 def test_a_person_sees_counts_trains_and_quits(terminal: Terminal, small_dataset) -> None:
-    screen = terminal.wait_for(lambda s: "ratings ·" in s or "ratings" in s and "users" in s)
+    screen = terminal.wait_for(lambda s: f"{small_dataset.n_ratings:,} ratings" in s)
     assert f"{small_dataset.n_users} users" in screen
     assert f"{small_dataset.n_movies} movies" in screen
     assert f"{small_dataset.n_ratings:,} ratings" in screen
@@ -98,10 +99,12 @@ def test_a_person_sees_counts_trains_and_quits(terminal: Terminal, small_dataset
     assert "No trained model yet" in screen
 
     terminal.send("s")
-    screen = terminal.wait_for(lambda s: "step " in s or "done" in s, timeout=90)
-    screen = terminal.wait_for(lambda s: "done" in s, timeout=120)
-    assert "now the active model" in screen.replace("\n", " ") or "active model" in screen
-    assert "rmse" in screen  # the current metric values beside the chart
+    screen = terminal.wait_for(lambda s: "Stop (s)" in s, timeout=10)
+    screen = terminal.wait_for(lambda s: "done · step" in s, timeout=120)
+    assert "is now the active model" in screen
+    done = re.search(r"done · step (\d+) / (\d+)", screen)
+    assert done and done.group(1) == done.group(2)
+    assert "test_rmse 0." in screen  # the current metric values beside the chart
 
     terminal.send("C-q")
     screen = terminal.wait_for(lambda s: "EXITED-" in s, timeout=15)

@@ -40,11 +40,13 @@ def project(
     method: str = "tsne",
     seed: int = 0,
     should_stop: Callable[[], bool] | None = None,
+    iterations: int = TSNE_ITERATIONS,
 ) -> np.ndarray:
     """M×2 coordinates of the movie embeddings.
 
     ``tsne``: sklearn's TSNE with the colab's settings (perplexity 40, cosine metric, PCA
-    init, early exaggeration 10, 400 iterations; perplexity lowered for tiny data).
+    init, early exaggeration 10, 400 iterations; perplexity lowered for tiny data;
+    ``iterations`` at least 250, sklearn's minimum).
     ``should_stop`` is polled before and after the (uninterruptible) t-SNE run; a stop
     raises ModelError.
     """
@@ -63,7 +65,7 @@ def project(
         metric="cosine",
         early_exaggeration=10.0,
         init="pca",
-        max_iter=TSNE_ITERATIONS,
+        max_iter=max(250, int(iterations)),
         random_state=seed,
     )
     out = tsne.fit_transform(embeddings.astype(np.float32)).astype(np.float32)

@@ -7,7 +7,13 @@ of 10 steps is one call running a ``tf.while_loop``; gradients are written out b
 a gather-and-dot for large sparse data) plus two sparse-dense matmuls.
 
 ``biased-mf`` is trained by shuffled minibatches with sparse (row-wise) updates, so its
-memory is O(ratings + (users + movies)·d): it never builds a users×movies matrix.
+memory is O(ratings + (users + movies)·d): it never builds a users×movies matrix. Its
+update is Surprise's SGD rule applied to a minibatch at once (updates of a row summed),
+with a per-epoch learning-rate decay and the weights averaged over the last
+``averaging`` share of epochs (a cheap stand-in for averaging over the posterior, worth
+about 0.005 RMSE on ml-100k). With a ``tf.distribute`` strategy its variables are created
+in the strategy's scope (mirrored) and every update is applied to all replicas; the batch
+itself is not yet split across replicas.
 """
 
 from __future__ import annotations

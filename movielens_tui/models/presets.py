@@ -55,7 +55,7 @@ PARAM_SPECS: dict[str, ParamSpec] = {
         ),
         ParamSpec("iterations", "int", 1, 10_000_000, "training steps (runs iterations + 1)"),
         ParamSpec("epochs", "int", 1, 100_000, "passes over the training ratings"),
-        ParamSpec("learning_rate", "float", 0.0, 1000.0, "optimizer step size", min_exclusive=True),
+        ParamSpec("learning_rate", "float", 0.0, 1e9, "optimizer step size", min_exclusive=True),
         ParamSpec(
             "lr_decay", "float", 0.0, 1.0, "learning rate factor per epoch", min_exclusive=True
         ),
@@ -135,10 +135,11 @@ PRESETS: dict[str, Preset] = {
     ),
     "biased-mf": Preset(
         "biased-mf", "biased-mf",
-        "global mean + user/movie biases + embeddings, L2, minibatch Adam (rating default)",
-        {"dim": 128, "init_stddev": 0.1, "epochs": 20, "learning_rate": 0.003,
-         "optimizer": "sgd", "regularization": 0.05, "bias_regularization": 0.02,
-         "batch_size": 512, "lr_decay": 0.95, "averaging": 0.0, "holdout": 0.1},
+        "global mean + user/movie biases + embeddings, L2, minibatch SGD with weight "
+        "averaging (the default for rating prediction)",
+        {"dim": 150, "init_stddev": 0.05, "epochs": 40, "learning_rate": 0.02,
+         "optimizer": "sgd", "regularization": 0.1, "bias_regularization": 0.02,
+         "batch_size": 1024, "lr_decay": 0.98, "averaging": 0.5, "holdout": 0.1},
         [["train_rmse", "test_rmse"]],
     ),
     "ease": Preset(

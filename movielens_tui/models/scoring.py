@@ -83,9 +83,16 @@ def recommend(
     k: int = 6,
     exclude_rated: bool = False,
 ) -> list[Hit]:
-    """Top-``k`` movies for internal user ``user`` (optionally skipping movies they rated)."""
+    """Top-``k`` movies for internal user ``user`` (optionally skipping movies they rated).
+
+    For biased-mf, DOT scores are the predicted ratings (μ + b_u + b_j + u·v_j), so the
+    ranking follows the model's rating prediction; COSINE uses the embeddings only.
+    """
     query = model.user_vector(dataset, user)
     scores = compute_scores(query, model.movie_embeddings, measure)
+    if measure == DOT and model.kind == "biased-mf" and model.movie_bias is not None:
+        user_bias = 0.0 if model.user_bias is None else float(model.user_bias[user])
+        scores = scores + model.movie_bias + model.global_mean + user_bias
     exclude = dataset.rated_by(user) if exclude_rated else None
     return top_k(scores, k, exclude)
 

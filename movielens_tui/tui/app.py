@@ -30,6 +30,7 @@ from movielens_tui.tui.messages import (
     DatasetLoaded,
     DownloadProgress,
     ModelActivated,
+    ModelLoaded,
     ModelLoadFailed,
 )
 from movielens_tui.tui.panes.dataset import DatasetPane
@@ -222,11 +223,11 @@ class MovieLensApp(App[int]):
             self.post_message(ModelLoadFailed(target, f"{target}: cannot load it ({exc!r})"))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(ModelActivated(model, target))
+            self.post_message(ModelLoaded(model, target))
 
-    @on(ModelActivated)
-    def _model_loaded(self, message: ModelActivated) -> None:
-        if message.model is not self.model:
+    @on(ModelLoaded)
+    def _model_loaded(self, message: ModelLoaded) -> None:
+        if self.model is None or self.model_path_arg is not None:
             self.set_active_model(message.model, message.path)
 
     @on(ModelLoadFailed)
@@ -237,6 +238,7 @@ class MovieLensApp(App[int]):
         """Make ``model`` the active model (one assignment; panes follow their watchers)."""
         self.model_path = path
         self.model = model
+        self.post_message(ModelActivated(model, path))
         if model is not None:
             where = f" from {path.name}" if path else ""
             self.notify(f"Active model: {model.preset}{where}", title="Model")
@@ -256,7 +258,7 @@ class MovieLensApp(App[int]):
         """Switch to a pane and put the focus inside it so its keys work."""
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = f"tab-{name}"
-        self.call_after_refresh(self._focus_inside, name)
+        self._focus_inside(name)
 
     def _focus_inside(self, name: str) -> None:
         pane = self.pane(name)
@@ -269,10 +271,10 @@ class MovieLensApp(App[int]):
             return
         for widget in pane.query("*"):
             if widget.focusable and not isinstance(widget, Input):
-                widget.focus()
+                _focus_now(widget)
                 return
         pane.can_focus = True
-        pane.focus()
+        _focus_now(pane)
 
     def action_search(self) -> None:
         """Jump to the Neighbors search box."""
@@ -280,9 +282,9 @@ class MovieLensApp(App[int]):
         pane = self.pane("neighbors")
         focus_search = getattr(pane, "focus_search", None)
         if callable(focus_search):
-            self.call_after_refresh(focus_search)
+            focus_search()
         else:
-            self.call_after_refresh(lambda: _focus_first_input(pane))
+            _focus_first_input(pane)
 
     def action_toggle_measure(self) -> None:
         """Switch between DOT and COSINE scores."""
@@ -311,7 +313,7 @@ class MovieLensApp(App[int]):
         if isinstance(focused, Input):
             pane = self.pane(self.active_pane_name)
             pane.can_focus = True
-            pane.focus()
+            _focus_now(pane)
 
     async def action_quit(self) -> None:
         """Quit at once: cancel training, downloads and other workers first."""
@@ -378,8 +380,16 @@ def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
 
 def _focus_first_input(pane: Widget) -> None:
     for widget in pane.query(Input):
-        widget.focus()
+        _focus_now(widget)
         return
+
+
+def _focus_now(widget: Widget) -> None:
+    """Focus at once (``Widget.focus`` waits a turn, so a fast next key would miss it)."""
+    try:
+        widget.screen.set_focus(widget)
+    except Exception:  # noqa: BLE001 - not on a screen yet: let Textual do it later
+        widget.focus()
 
 
 def _title_index(dataset: Dataset) -> Any:

@@ -82,6 +82,15 @@ class TrainingFailed(Message):
         self.message = message
 
 
+class ModelLoaded(Message):
+    """A saved model was read (at start-up or from ``--model``)."""
+
+    def __init__(self, model: TrainedModel, path: Path) -> None:
+        super().__init__()
+        self.model = model
+        self.path = path
+
+
 class ModelActivated(Message):
     """``model`` became the app's active model (posted to the app)."""
 

@@ -32,14 +32,8 @@ def trained_model(data_dir: Path, preset: str = "mf") -> TrainedModel:
 
 async def settle(pilot: Pilot, app: MovieLensApp, rounds: int = 3) -> None:
     """Let workers finish and posted messages be handled."""
-    from textual.worker import WorkerFailed
-
     for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed as exc:  # TEMPORARY until models/store.py lands
-            if "store" not in str(exc):
-                raise
+        await app.workers.wait_for_complete()
         await pilot.pause()
 
 

@@ -136,6 +136,20 @@ async def test_divergence_keeps_previous_model_and_never_charts_nan(make_app, se
         assert not pane.running
 
 
+async def test_two_then_s_in_one_burst_starts_training(make_app, settle) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.query_one("#param-epochs", Input).value = "2"
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("2", "s")
+        pane = app.query_one(TrainPane)
+        assert pane.run == 1
+        await settle(pilot, app)
+        assert app.model is not None
+
+
 def test_format_seconds() -> None:
     assert format_seconds(0) == "0:00"
     assert format_seconds(75.4) == "1:15"

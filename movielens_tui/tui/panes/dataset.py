@@ -160,7 +160,7 @@ class DatasetPane(VerticalScroll):
             self._set_columns(max(10, width - TABLE_FIXED_WIDTH))
 
     def focus_default(self) -> None:
-        self.focus()
+        self.screen.set_focus(self)
 
     # ------------------------------------------------------------------ data
 

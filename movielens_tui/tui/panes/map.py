@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.widgets import Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.neighbors import NO_MODEL
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
 
@@ -90,7 +91,7 @@ class MapPane(Vertical):
 
     def focus_default(self) -> None:
         self.can_focus = True
-        self.focus()
+        focus_now(self)
 
     # ------------------------------------------------------------------ state
     def _dataset_changed(self) -> None:
@@ -195,6 +196,8 @@ class MapPane(Vertical):
                 self._running = None
             self._redraw()
         elif event.state == WorkerState.ERROR:
+            if event.worker.is_cancelled or event.worker is not self._worker:
+                return  # a projection that was cancelled or replaced stopped as asked
             self._running = None
             self.error = str(event.worker.error)
             from movielens_tui.errors import MovieLensError
@@ -310,7 +313,7 @@ def _legend(items: list[tuple[str, int]]) -> Text:
         if i:
             text.append("  ")
         text.append("●", style=f"color({color})")
-        text.append(f" {name}")
+        text.append(f"\u00a0{name}".replace(" ", "\u00a0"))
     return text
 
 

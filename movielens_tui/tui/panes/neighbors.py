@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 
@@ -71,9 +72,9 @@ class NeighborsPane(Vertical):
         """Where focus goes when the pane is shown: the neighbours table (keys work)."""
         table = self.query_one("#neighbors-table", ResultsTable)
         if table.row_count:
-            table.focus()
+            focus_now(table)
         else:
-            self.query_one(MovieSearch).matches.focus()
+            focus_now(self.query_one(MovieSearch).matches)
 
     def focus_search(self) -> None:
         self.query_one(MovieSearch).focus_input()
@@ -92,7 +93,7 @@ class NeighborsPane(Vertical):
             else []
         )
         self.choose(event.movie)
-        self.query_one("#neighbors-table", ResultsTable).focus()
+        focus_now(self.query_one("#neighbors-table", ResultsTable))
 
     def choose(self, movie: int) -> None:
         """Show the neighbours of internal movie ``movie``."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 TRAIN_THREAD_NAME = "movielens-train"  # run_app leaves without waiting for it
 POST_INTERVAL = 0.2  # seconds between progress messages (at most ~5 per second)
-STOP_GRACE = 0.6  # how long a cancelled worker waits for the trainer to notice
+STOP_GRACE = 0.25  # how long a cancelled worker waits for the trainer to notice
 DEFAULT_PRESET = "biased-mf"
 
 
@@ -76,7 +76,7 @@ class TrainPane(Horizontal):
         ),  # fmt: skip
     ]
 
-    running: reactive[bool] = reactive(False, bindings=True)
+    running: reactive[bool] = reactive(False)
     """Whether a training run is in progress."""
 
     def __init__(self) -> None:
@@ -88,6 +88,7 @@ class TrainPane(Horizontal):
         self._worker: Worker[None] | None = None
         self._thread: threading.Thread | None = None
         self._last_step = 0
+        self._total = 0
         self._stopping = False
         self._form_generation = 0
 
@@ -118,7 +119,17 @@ class TrainPane(Horizontal):
         self._show_idle()
 
     def focus_default(self) -> None:
-        self.query_one("#train-button", Button).focus()
+        """Focus Start/Stop (or the first invalid field) so "s" works at once."""
+        button = self.query_one("#train-button", Button)
+        target: Widget = self.query_one("#preset", Select)
+        if not button.disabled:
+            target = button
+        else:
+            invalid = [
+                f for f in self.query(".param-input").results(Input) if f.has_class("-invalid")
+            ]
+            target = invalid[0] if invalid else target
+        self.screen.set_focus(target)
 
     async def _build_form(self, preset_name: str) -> None:
         """One labelled Input per hyperparameter of the preset, with its error line."""
@@ -268,6 +279,7 @@ class TrainPane(Horizontal):
             return False
         self.run += 1
         self._last_step = 0
+        self._total = 0
         self._stopping = False
         self._reset_charts()
         self.running = True
@@ -367,6 +379,7 @@ class TrainPane(Horizontal):
             return
         message.stop()
         self._last_step = message.step
+        self._total = message.total
         charts = [c for c in self.query(LossChart) if c.display]
         with self.app.batch_update():
             for chart in charts:
@@ -396,8 +409,10 @@ class TrainPane(Horizontal):
         self.running = False
         model = message.model
         saved = f"saved as {message.path.name}" if message.path else message.note
+        last = int(model.history[-1]["step"]) if model.history else self._last_step
         self._set_status(
-            f"Run {message.run}: done in {format_seconds(model.fit_seconds)} · {saved}\n"
+            f"Run {message.run}: done · step {last:,} / {self._total:,} in "
+            f"{format_seconds(model.fit_seconds)} · {saved}\n"
             f"{model.preset} is now the active model."
         )
         final = model.history[-1] if model.history else {}

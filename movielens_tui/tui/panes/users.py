@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.neighbors import K_MAX, K_MIN, NO_MODEL, measure_word
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 
@@ -126,10 +127,10 @@ class UsersPane(Vertical):
 
     # ------------------------------------------------------------------ focus
     def focus_default(self) -> None:
-        self.query_one("#users-list", ResultsTable).focus()
+        focus_now(self.query_one("#users-list", ResultsTable))
 
     def action_focus_filter(self) -> None:
-        self.query_one("#users-filter", Input).focus()
+        focus_now(self.query_one("#users-filter", Input))
 
     # ------------------------------------------------------------------ users list
     def _dataset_changed(self) -> None:
@@ -155,7 +156,7 @@ class UsersPane(Vertical):
         event.stop()
         users = self.query_one("#users-list", ResultsTable)
         if users.row_count:
-            users.focus()
+            focus_now(users)
 
     def _fill_users(self) -> None:
         users = self.query_one("#users-list", ResultsTable)
@@ -183,7 +184,7 @@ class UsersPane(Vertical):
     def _user_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.user = self.query_one("#users-list", ResultsTable).highlighted_movie()
-        self.query_one("#users-recs", ResultsTable).focus()
+        focus_now(self.query_one("#users-recs", ResultsTable))
 
     def select_user(self, user_id: int) -> None:
         """Show the user with original id ``user_id`` (clears the filter to that id)."""

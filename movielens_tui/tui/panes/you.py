@@ -27,6 +27,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
 from movielens_tui.tui.widgets.movie_search import MovieSearch
@@ -103,7 +104,7 @@ class YouPane(Vertical):
     def focus_default(self) -> None:
         """Focus the pane itself: 1-6 still switch panes; ``/`` starts a search."""
         self.can_focus = True
-        self.focus()
+        focus_now(self)
 
     def action_focus_search(self) -> None:
         self.query_one(MovieSearch).focus_input()
@@ -393,4 +394,4 @@ class YouPane(Vertical):
     def _chosen(self, event: MovieSearch.Chosen) -> None:
         """Enter on a match: move into the list so 1-5 rate it."""
         event.stop()
-        event.search.matches.focus()
+        focus_now(event.search.matches)

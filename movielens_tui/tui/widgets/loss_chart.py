@@ -78,7 +78,10 @@ class LossChart(PlotextPlot):
             plt.plot(list(xs), list(ys), marker=MARKERS[i % len(MARKERS)],
                      color=COLORS[i % len(COLORS)], label=name)  # fmt: skip
             drawn = True
-        if not drawn:
+        if drawn:
+            low, high = self.steps[0], self.steps[-1]
+            plt.xticks(sorted({round(low + (high - low) * i / 4) for i in range(5)}))
+        else:
             plt.xlim(0, 1)
             plt.ylim(0, 1)
         self.refresh()

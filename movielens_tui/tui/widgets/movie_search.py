@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.widgets.results_table import ResultsTable
 
 MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -192,6 +193,7 @@ class MovieSearch(Vertical):
         event.stop()
         movie = self.matches.highlighted_movie()
         if movie is not None:
+            focus_now(self.matches)  # keys typed right after enter no longer edit the box
             self.post_message(self.Chosen(self, movie))
 
     @on(DataTable.RowSelected)
@@ -203,11 +205,11 @@ class MovieSearch(Vertical):
 
     def action_focus_matches(self) -> None:
         if self.input.has_focus and self.matches.row_count:
-            self.matches.focus()
+            focus_now(self.matches)
 
     def focus_input(self, select: bool = True) -> None:
         """Focus the search box (and select its text so typing replaces it)."""
-        self.input.focus()
+        focus_now(self.input)
         if select and self.input.value:
             self.input.select_all()
 
