@@ -284,20 +284,20 @@ def main(argv: list[str] | None = None) -> int:
 def run(dataset: Dataset, entries: list[str], folds: list[int], args: object) -> int:
     from movielens_tui.models import _tf
 
-    _tf.tf()  # import TensorFlow once, outside every timed fit
+    tf = _tf.tf()  # import TensorFlow once, outside every timed fit
     rows: list[Row] = []
     for entry in entries:
         started = time.perf_counter()
         row = run_preset(dataset, entry, folds, args.seed, args.smoke)
         rows.append(row)
         _print_row(row, time.perf_counter() - started)
-    notes: list[str] = []
+    notes: list[str] = [f"TensorFlow {tf.__version__}."]
     svd = None
     if args.no_surprise:
         notes.append("Surprise skipped (--no-surprise).")
     else:
         try:
-            import surprise  # noqa: F401
+            import surprise
         except ImportError:
             notes.append("Surprise is not installed (pip install scikit-surprise): skipped.")
         else:
@@ -306,6 +306,10 @@ def run(dataset: Dataset, entries: list[str], folds: list[int], args: object) ->
                 rows.append(row)
                 _print_row(row, time.perf_counter() - started)
             svd = rows[-2]
+            notes.append(
+                f"Surprise {surprise.__version__} with default settings (SVD: 100 factors, "
+                "20 epochs, seeded; BaselineOnly: ALS)."
+            )
     popularity = run_preset(dataset, POPULARITY, folds, args.seed, args.smoke)
     rows.append(popularity)
     _print_row(popularity, 0.0)

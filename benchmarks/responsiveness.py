@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--presets", default="mf,biased-mf", help="training workers to run")
     p.add_argument("--presses", type=int, default=60)
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds per worker run")
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-responsiveness-"))
     os.environ["MOVIELENS_TUI_HOME"] = str(tmp / "home")  # no saved model, nothing kept
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     for preset in [None, *presets]:
         label = "no training (baseline)" if preset is None else f"while `{preset}` trains"
         try:
-            r = asyncio.run(measure(data_dir, preset, presses))
+            r = asyncio.run(asyncio.wait_for(measure(data_dir, preset, presses), args.timeout))
         except Exception as exc:  # noqa: BLE001 - reported in the table
             print(f"{label}: failed: {exc!r}")
             rows.append((label, None, repr(exc)))

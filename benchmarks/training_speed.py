@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from movielens_tui.models.trainer import train
 
+    load_before = os.getloadavg()[0]
     data, source = dataset(args.smoke)
     iterations = 20 if args.smoke else 1000
     runs = 1 if args.smoke else max(1, args.runs)
@@ -136,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         "matmul + gather for the predictions and two sparse-dense matmuls (column blocks "
         "under 32, where TF's kernel is vectorised) for the gradients; traces are reused "
         "across fits.",
-        "- The machine is shared with other jobs; timings vary by ±50 % run to run.",
+        f"- The machine is shared with other jobs (1-minute load average {load_before:.1f} "
+        f"at the start, {os.getloadavg()[0]:.1f} at the end on 2 cores); absolute times vary "
+        "by ±50 % or more, the ratio to the naive port is the steadier figure.",
     ])  # fmt: skip
     path = update_section("training_speed", body, args.output, smoke=args.smoke)
     if path is not None:

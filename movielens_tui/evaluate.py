@@ -27,6 +27,7 @@ from movielens_tui.errors import DataError, ModelError, MovieLensError, ParamErr
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.presets import Preset
     from movielens_tui.models.trained import TrainedModel
 
 K = 10
@@ -428,7 +429,7 @@ class EvalProgress:
 
 def evaluate(
     dataset: Dataset,
-    preset: str = "biased-mf",
+    preset: str | Preset = "biased-mf",
     params: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
     *,
@@ -452,8 +453,9 @@ def evaluate(
     else:
         from movielens_tui.models.presets import get_preset, resolve_params
 
-        kind = get_preset(preset).kind
-        resolved = resolve_params(preset, params or {})
+        preset_obj = get_preset(preset)
+        kind, preset = preset_obj.kind, preset_obj.name
+        resolved = resolve_params(preset_obj, params or {})
     report = EvaluationReport(preset, kind, resolved, protocol.describe(), seed)
     folds = list(protocol.splits(dataset, seed))
     for index, (name, train, test) in enumerate(folds):

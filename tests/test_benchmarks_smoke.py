@@ -38,6 +38,7 @@ def run_smoke(script: str, output: Path, timeout: float = 240) -> subprocess.Com
         ("queries.py", "queries"),
         ("scale.py", "scale"),
         ("startup.py", "startup"),
+        ("responsiveness.py", "responsiveness"),
     ],
 )
 def test_benchmark_smoke(script: str, section: str, tmp_path: Path) -> None:

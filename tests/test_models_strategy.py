@@ -1,4 +1,4 @@
-"""biased-mf under a tf.distribute MirroredStrategy over two logical CPUs matches one device.
+"""biased-mf data-parallel under MirroredStrategy over two logical CPUs matches one device.
 
 Logical devices must be configured before TensorFlow starts, so this runs in a subprocess.
 """
@@ -28,7 +28,13 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 params = {"epochs": 4, "batch_size": 64, "dim": 8}
 one = train(data, "biased-mf", params, seed=0)
 two = train(data, "biased-mf", params, seed=0, strategy=strategy)
+try:
+    train(data, "biased-mf", {**params, "optimizer": "adam"}, seed=0, strategy=strategy)
+    refused = ""
+except Exception as exc:
+    refused = str(exc)
 print(json.dumps({
+    "refused": refused,
     "replicas": strategy.num_replicas_in_sync,
     "max_diff": float(np.abs(one.movie_embeddings - two.movie_embeddings).max()),
     "rmse": [one.history[-1]["test_rmse"], two.history[-1]["test_rmse"]],
@@ -46,3 +52,4 @@ def test_mirrored_strategy_matches_single_device(small_data_dir: Path) -> None:
     assert result["replicas"] == 2
     assert result["max_diff"] < 1e-5
     assert result["rmse"][0] == pytest.approx(result["rmse"][1], abs=1e-6)
+    assert "supports optimizer sgd" in result["refused"]

@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from types import ModuleType
@@ -43,25 +46,53 @@ def tf() -> ModuleType:
     return _tf
 
 
+# TF's C++ start-up lines: "WARNING: All log messages before absl::InitializeLog() ..."
+# and absl-format lines such as "I0000 00:00:1795916270.375931    6022 cudart_stub.cc:31] ...".
+_TF_LOG_LINES = re.compile(
+    rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to "
+    rb"STDERR\r?\n|[IWEF]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] [^\n]*\n"
+)
+
+
 @contextlib.contextmanager
 def _stderr_silenced() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for the duration (TF's C++ start-up logs).
+    """Capture file descriptor 2 for the duration; replay it without TF's log lines.
 
     TF 2.21 prints absl "I0000 ... cudart_stub" lines before it reads TF_CPP_MIN_LOG_LEVEL.
+    Textual draws on stderr, so what the app wrote meanwhile is written back afterwards
+    instead of being lost.
     """
     try:
         saved = os.dup(2)
     except OSError:  # no usable stderr: nothing to protect
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    capture = tempfile.TemporaryFile()
     try:
-        os.dup2(devnull, 2)
+        _flush_stderr()
+        os.dup2(capture.fileno(), 2)
         yield
     finally:
+        _flush_stderr()
         os.dup2(saved, 2)
         os.close(saved)
-        os.close(devnull)
+        capture.seek(0)
+        kept = _TF_LOG_LINES.sub(b"", capture.read())
+        capture.close()
+        if kept:
+            try:
+                os.write(2, kept)
+            except OSError:
+                pass
+
+
+def _flush_stderr() -> None:
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def _limit_threads(tensorflow_module: ModuleType) -> None:

@@ -449,9 +449,12 @@ def run_app(
     code = app.return_code or 0
     if debug:
         print(f"native stderr of this session: {log_path}", file=sys.stderr)
-    if any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
-        # A training thread still finishing its TensorFlow import: leave without
-        # waiting for it (and without TensorFlow's exit-time logging).
-        sys.stdout.flush()
+    training = any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate())
+    if training or "tensorflow" in sys.modules:
+        # Leave at once: without waiting for a training thread still importing
+        # TensorFlow, and without TensorFlow's slow (seconds) and chatty teardown.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
         os._exit(code)
     return code

@@ -142,6 +142,31 @@ async def test_only_the_newest_query_is_shown(make_app, model) -> None:
         assert shown[0] == "Aladdin and the King of Thieves (1996)"
 
 
+async def test_enter_before_the_results_chooses_the_best_match_once_shown(make_app, model):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        real = app.title_index
+        release = threading.Event()
+
+        class Slow:  # no len(): searched in the worker
+            def search(self, query: str, limit: int = 10):
+                release.wait(5)
+                return real.search(query, limit)
+
+        app.title_index = Slow()
+        await pilot.press("slash")
+        search = app.query_one("#neighbors-search", MovieSearch)
+        search.input.value = "godfathr"
+        await pilot.press("enter")
+        assert search.pending and search.matches.has_focus
+        release.set()
+        await settle(pilot, app)
+        assert titles(dataset, search.matches.movies)[0] == "Godfather, The (1972)"
+        status = app.query_one(NeighborsPane).status_text
+        assert "Nearest neighbours of: Godfather, The (1972)" in status
+
+
 async def test_empty_box_lists_popular_movies_and_no_model_says_how_to_train(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -40,7 +40,25 @@ def test_dataset_pane_filtered_by_genre(snap_compare, make_app) -> None:
 
 
 def test_train_pane(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled("2"))
+    """The colab's "mf" preset (its hyperparameters are fixed by the colab)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await _settled("2")(pilot)
+        pilot.app.query_one("#preset").value = "mf"
+        await _settled()(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_train_pane_with_an_invalid_value(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await _settled("2")(pilot)
+        pilot.app.query_one("#preset").value = "mf"
+        await _settled()(pilot)
+        pilot.app.query_one("#param-learning_rate").value = "-3"
+        await _settled()(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_dataset_pane_at_80x24(snap_compare, make_app) -> None:

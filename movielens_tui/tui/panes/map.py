@@ -141,6 +141,8 @@ class MapPane(Vertical):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < STACK_HEIGHT, "-one")
+        if self._visible:
+            self.call_after_refresh(self._redraw)  # the legend wraps to the new width
 
     def action_project(self, method: str) -> None:
         """Show the ``method`` projection; ``t`` while t-SNE runs cancels it."""
@@ -163,6 +165,10 @@ class MapPane(Vertical):
     def _projection(self, model: TrainedModel) -> np.ndarray | None:
         """The cached projection, or None after starting its worker."""
         key = (id(model), self.method)
+        if key not in self._cache and self.method == "pca":
+            from movielens_tui.models import embedding_map
+
+            self._cache[key] = embedding_map.project(model, method="pca")  # milliseconds
         if key in self._cache:
             return self._cache[key]
         if self._running != key:
@@ -270,15 +276,15 @@ class MapPane(Vertical):
         colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(names)}
         if self.genre == ALL:
             groups = [(g, np.flatnonzero(main_genre == g), colors[g]) for g in names]
-            legend.update(_legend([(g, colors[g]) for g, idx, _ in groups if len(idx)]))
+            items = [(g, colors[g]) for g, idx, _ in groups if len(idx)]
         else:
             chosen = np.fromiter((self.genre in g for g in genre_lists), bool, len(genre_lists))
             groups = [
                 ("other", np.flatnonzero(~chosen), MUTED),
                 (self.genre, np.flatnonzero(chosen), colors.get(self.genre, PALETTE[0])),
             ]
-            legend.update(_legend([(f"{self.genre} ({int(chosen.sum())})", groups[1][2]),
-                                   ("others", MUTED)]))  # fmt: skip
+            items = [(f"{self.genre} ({int(chosen.sum())})", groups[1][2]), ("others", MUTED)]
+        legend.update(_legend(items, max(20, (legend.size.width or self.size.width) - 2)))
         xy = self._projection(model)
         method = METHOD_NAMES.get(self.method, self.method)
         if xy is None:
@@ -307,13 +313,21 @@ class MapPane(Vertical):
         )
 
 
-def _legend(items: list[tuple[str, int]]) -> Text:
+def _legend(items: list[tuple[str, int]], width: int) -> Text:
+    """``● name`` entries, wrapped by hand so an entry never splits across lines."""
     text = Text()
-    for i, (name, color) in enumerate(items):
-        if i:
+    used = 0
+    for name, color in items:
+        size = len(name) + 2
+        if used and used + 2 + size > width:
+            text.append("\n")
+            used = 0
+        elif used:
             text.append("  ")
+            used += 2
         text.append("●", style=f"color({color})")
-        text.append(f"\u00a0{name}".replace(" ", "\u00a0"))
+        text.append(f" {name}")
+        used += size
     return text
 
 

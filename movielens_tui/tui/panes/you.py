@@ -157,6 +157,10 @@ class YouPane(Vertical):
 
     def action_rate(self, rating: int) -> None:
         table = self._focused_table()
+        search = self.query_one(MovieSearch)
+        if table is search.matches and search.pending:
+            self.notify("Still searching; press the key again in a moment", title="Rate")
+            return
         movie = table.highlighted_movie() if table is not None else None
         if movie is not None:
             self.rate(movie, rating)
@@ -351,7 +355,8 @@ class YouPane(Vertical):
         elif worker.is_cancelled or type(error).__name__ == "TrainingCancelled":
             self.post_message(TrainingFailed(run, "cancelled", "Retraining stopped"))
         else:
-            self.post_message(TrainingFailed(run, "error", f"Retraining failed: {error}"))
+            reason = f"Retraining failed: {_one_line(error)}"
+            self.post_message(TrainingFailed(run, "error", reason))
 
     @on(TrainingProgress)
     def _progress(self, message: TrainingProgress) -> None:
@@ -395,3 +400,11 @@ class YouPane(Vertical):
         """Enter on a match: move into the list so 1-5 rate it."""
         event.stop()
         focus_now(event.search.matches)
+
+
+def _one_line(error: BaseException | None) -> str:
+    """The line of an error that says what went wrong (TensorFlow puts it last)."""
+    if error is None:
+        return "no model was produced"
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[-1] if lines else ''}"

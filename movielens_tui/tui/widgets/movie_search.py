@@ -1,8 +1,10 @@
 """A title search box with its list of matches, shared by the Neighbors and You panes.
 
-Every keystroke starts a search in a thread worker (exclusive group "search"); each
-query carries a number and only the newest query's results are shown, so a slow
-search can never overwrite a newer one. An empty box lists the most-rated movies.
+Every keystroke searches the title index: small indexes (ml-100k's 1,682 titles take
+well under a millisecond) are answered at once, so enter or a key typed right after
+acts on the new results; bigger ones run in a thread worker (exclusive group "search")
+where each query carries a number and only the newest query's results are shown, so a
+slow search can never overwrite a newer one. An empty box lists the most-rated movies.
 ``enter`` in the box chooses the highlighted match (the best one unless you moved);
 ``down`` moves into the list, where ``enter`` chooses too.
 """
@@ -27,6 +29,7 @@ MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("count", "Ratings"),
     ("genres", "Genres"),
 )
+SYNC_LIMIT = 20_000
 POPULAR_HINT = "Most rated (/ to search)"
 
 
@@ -92,6 +95,9 @@ class MovieSearch(Vertical):
         self.scores: dict[int, float] = {}
         """Match score (0-100) of each listed movie; empty for the popular list."""
         self._number = 0
+        self.sync_limit = SYNC_LIMIT
+        """Indexes up to this many titles are searched at once, bigger ones in a worker."""
+        self._choose_when_shown = False
         self._shown_for: Any = None
 
     def compose(self) -> ComposeResult:
@@ -128,6 +134,12 @@ class MovieSearch(Vertical):
         if not query.strip() or index is None:
             self._show(query, self._popular(), [])
             return
+        if _size(index) <= self.sync_limit:
+            # Small indexes answer in well under a millisecond: answering at once means
+            # enter or a rating key typed right after the query acts on its results.
+            found = index.search(query, limit=self.limit)
+            self._show(query, [int(m.index) for m in found], [float(m.score) for m in found])
+            return
         self._run_search(self._number, query, index)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
@@ -135,6 +147,11 @@ class MovieSearch(Vertical):
         found = index.search(query, limit=self.limit)
         movies = [int(m.index) for m in found]
         self.post_message(self._Results(number, query, movies, [float(m.score) for m in found]))
+
+    @property
+    def pending(self) -> bool:
+        """Whether the shown matches are not yet those of the typed query."""
+        return self.shown_query != self.query
 
     @on(_Results)
     def _results(self, message: _Results) -> None:
@@ -168,6 +185,10 @@ class MovieSearch(Vertical):
         if self.matches.row_count and query != self.shown_query:
             self.matches.move_cursor(row=0)
         self.shown_query = query
+        if self._choose_when_shown and query == self.query:
+            self._choose_when_shown = False
+            if movies:
+                self.post_message(self.Chosen(self, movies[0]))
         self.post_message(self.Updated(self, query, movies))
 
     def row_for(self, movie: int) -> dict[str, Any]:
@@ -191,6 +212,10 @@ class MovieSearch(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.pending:  # enter came before the results: choose the best one when shown
+            self._choose_when_shown = True
+            focus_now(self.matches)
+            return
         movie = self.matches.highlighted_movie()
         if movie is not None:
             focus_now(self.matches)  # keys typed right after enter no longer edit the box
@@ -216,3 +241,10 @@ class MovieSearch(Vertical):
     @property
     def highlighted_movie(self) -> int | None:
         return self.matches.highlighted_movie()
+
+
+def _size(index: Any) -> int:
+    try:
+        return len(index)
+    except TypeError:
+        return SYNC_LIMIT + 1  # unknown size: search in the worker
