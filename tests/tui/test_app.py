@@ -8,9 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from textual.widgets import Input, Static, TabbedContent
 
+from movielens_tui.models.trained import TrainedModel
 from movielens_tui.tui.app import PANES, MovieLensApp, native_stderr_to
 from movielens_tui.tui.messages import ModelActivated
 
@@ -97,9 +99,8 @@ async def test_dataset_error_is_shown(tmp_path: Path, settle) -> None:
 
 async def test_saved_model_loads_at_start_and_model_flag(make_app, settle, small_dataset) -> None:
     from movielens_tui.models import store
-    from movielens_tui.models.trainer import train
 
-    model = train(small_dataset, "mf", {"iterations": 5})
+    model = _numpy_model(small_dataset)
     default = store.default_model_path(small_dataset.name)
     store.save(model, default)
     seen: list[object] = []
@@ -133,6 +134,22 @@ async def test_refused_model_file_is_reported_and_app_keeps_going(
         assert app.model is None and app.dataset is not None
         messages = [n.message for n in app._notifications]
         assert any(path.name in m and "retrain" in m for m in messages), messages
+
+
+def _numpy_model(dataset) -> TrainedModel:
+    """A small mf model built without TensorFlow (what the app loads is only arrays)."""
+    rng = np.random.default_rng(0)
+    return TrainedModel(
+        preset="mf",
+        kind="mf",
+        params={"dim": 3},
+        movie_embeddings=rng.normal(size=(dataset.n_movies, 3)).astype(np.float32),
+        user_embeddings=rng.normal(size=(dataset.n_users, 3)).astype(np.float32),
+        history=[{"step": 0, "train_error": 1.0}],
+        metric_groups=[["train_error"]],
+        dataset_name=dataset.name,
+        dataset_fingerprint=dataset.fingerprint,
+    )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 12)])
