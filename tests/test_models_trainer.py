@@ -100,3 +100,26 @@ def test_custom_kind_gets_the_documented_keywords(small_dataset, monkeypatch) ->
     assert calls["n_train"] + calls["n_test"] == small_dataset.n_ratings
     assert model.preset == "ease" and model.kind == "ease"
     assert model.history == [{"step": 0, "score": 1.0}]
+
+
+def test_a_second_concurrent_training_is_refused(small_dataset) -> None:
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def callback(progress) -> None:
+        started.set()
+        release.wait(timeout=30)
+
+    first = threading.Thread(
+        target=train, args=(small_dataset, "mf", {"iterations": 20}), kwargs={"callback": callback}
+    )
+    first.start()
+    try:
+        assert started.wait(timeout=60)
+        with pytest.raises(ModelError, match="already running"):
+            train(small_dataset, "mf", {"iterations": 2})
+    finally:
+        release.set()
+        first.join(timeout=60)
+    assert train(small_dataset, "mf", {"iterations": 2}).history  # the lock was released

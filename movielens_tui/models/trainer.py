@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ KINDS: dict[str, str] = {
     "ease": "movielens_tui.models.ease:fit",
 }
 REPORT_EVERY = 10
+# TensorFlow traces are shared between fits, so one process trains one model at a time.
+_TRAINING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ def train(
     total = int(resolved.get("iterations", resolved.get("epochs", 0)))  # type: ignore[arg-type]
     reporter = Reporter(total, callback, should_stop, step_offset=offset, history=history)
     reporter.check_stop(offset)
+    if not _TRAINING.acquire(blocking=False):
+        raise ModelError("another training is already running; stop it or wait for it to finish")
     started = time.perf_counter()
     try:
         model = fit(
@@ -228,6 +233,8 @@ def train(
         if exc.last_model is not None:
             _finish(exc.last_model, preset_obj, resolved, dataset, reporter, init, started)
         raise
+    finally:
+        _TRAINING.release()
     return _finish(model, preset_obj, resolved, dataset, reporter, init, started)
 
 

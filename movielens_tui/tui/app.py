@@ -25,6 +25,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from movielens_tui.tui.commands import MovieLensCommands, PaletteCommand
+from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import (
     DatasetFailed,
     DatasetLoaded,
@@ -271,10 +272,10 @@ class MovieLensApp(App[int]):
             return
         for widget in pane.query("*"):
             if widget.focusable and not isinstance(widget, Input):
-                _focus_now(widget)
+                focus_now(widget)
                 return
         pane.can_focus = True
-        _focus_now(pane)
+        focus_now(pane)
 
     def action_search(self) -> None:
         """Jump to the Neighbors search box."""
@@ -313,7 +314,7 @@ class MovieLensApp(App[int]):
         if isinstance(focused, Input):
             pane = self.pane(self.active_pane_name)
             pane.can_focus = True
-            _focus_now(pane)
+            focus_now(pane)
 
     async def action_quit(self) -> None:
         """Quit at once: cancel training, downloads and other workers first."""
@@ -380,16 +381,8 @@ def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
 
 def _focus_first_input(pane: Widget) -> None:
     for widget in pane.query(Input):
-        _focus_now(widget)
+        focus_now(widget)
         return
-
-
-def _focus_now(widget: Widget) -> None:
-    """Focus at once (``Widget.focus`` waits a turn, so a fast next key would miss it)."""
-    try:
-        widget.screen.set_focus(widget)
-    except Exception:  # noqa: BLE001 - not on a screen yet: let Textual do it later
-        widget.focus()
 
 
 def _title_index(dataset: Dataset) -> Any:

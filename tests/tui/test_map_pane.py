@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from pane_support import settle, start, trained_model
@@ -76,3 +78,33 @@ async def test_tsne_runs_in_a_worker_and_n_switches_plots_on_small_screens(make_
         await pilot.press("p")
         await pilot.pause()
         assert "PCA" in pane.status_text
+
+
+async def test_a_running_tsne_can_be_cancelled(make_app, model, monkeypatch) -> None:
+    release = threading.Event()
+    real = embedding_map.project
+
+    def slow(model, method="tsne", seed=0, should_stop=None):
+        if method == "tsne":
+            release.wait(10)
+        return real(model, method="pca", seed=seed)
+
+    monkeypatch.setattr(embedding_map, "project", slow)
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start(pilot, app, model)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause(0.2)
+        pane = app.query_one(MapPane)
+        assert pane.status_text.startswith("Computing t-SNE")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane.method == "pca" and "PCA" in pane.status_text
+        release.set()
+        await settle(pilot, app)
+        assert pane.method == "pca" and pane.error is None
+        messages = [n.message for n in app._notifications]
+        assert "t-SNE cancelled" in messages
+        assert not [m for m in messages if "map cancelled" in m or "failed" in m]

@@ -9,6 +9,7 @@ per model and method.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
 
 ALL = "__all__"
+BACKGROUND_THREAD_NAME = "movielens-train"  # run_app exits without waiting for these
 STACK_HEIGHT = 34  # below this many rows one plot is shown at a time (n switches)
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 
@@ -181,12 +183,31 @@ class MapPane(Vertical):
 
     @work(thread=True, exclusive=True, group="map-project", exit_on_error=False)
     def _project(self, model: TrainedModel, method: str, key: tuple[int, str]) -> Any:
+        """Run the projection on a daemon thread so cancelling or quitting never waits
+        for sklearn's t-SNE (which cannot be interrupted)."""
+        from movielens_tui.errors import ModelError
         from movielens_tui.models import embedding_map
 
         worker = get_current_worker()
-        xy = embedding_map.project(model, method=method, seed=0,
-                                   should_stop=lambda: worker.is_cancelled)  # fmt: skip
-        return key, xy
+        out: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                out["xy"] = embedding_map.project(
+                    model, method=method, seed=0, should_stop=lambda: worker.is_cancelled
+                )
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the worker below
+                out["error"] = exc
+
+        thread = threading.Thread(target=target, name=BACKGROUND_THREAD_NAME, daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if worker.is_cancelled:
+                raise ModelError("map cancelled")
+        if "error" in out:
+            raise out["error"]
+        return key, out["xy"]
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
