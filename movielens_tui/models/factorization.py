@@ -19,6 +19,7 @@ copies, so the result equals the single-device run (tested with two logical CPUs
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -326,8 +327,11 @@ def fit_regularized(
 
 # --------------------------------------------------------------------------- biased-mf
 
-BATCHES_PER_CALL = 256  # minibatches per compiled call; cancellation is polled in between
+BATCHES_PER_CALL = 256  # minibatches per compiled call (adagrad / adam, distributed)
+CHUNK_RATINGS = 4_000_000  # ratings per compiled SGD call; cancellation is polled in between
 EVAL_CHUNK = 262_144  # ratings per prediction chunk when computing the test RMSE
+ROW_STEP_CAP = 1.0  # largest learning rate × expected occurrences of a row in one batch
+USE_XLA = os.environ.get("MOVIELENS_TUI_XLA", "1") != "0"
 
 
 def _biased_predict(P, Q, bu, bm, mu, users, movies):
@@ -339,12 +343,98 @@ def _biased_predict(P, Q, bu, bm, mu, users, movies):
     )
 
 
+def _row_rates(lr, expected_u, expected_m, u, m):
+    """Per-rating step sizes: ``lr``, capped so that a row expected ``e`` times in one batch
+    moves by at most ``ROW_STEP_CAP / e`` per rating (summed updates stay stable when a
+    popular row fills a large share of the batch; ml-100k at batch 2048 is never capped)."""
+    return (
+        tf.minimum(lr, ROW_STEP_CAP / tf.gather(expected_u, u)),
+        tf.minimum(lr, ROW_STEP_CAP / tf.gather(expected_m, m)),
+    )
+
+
+def _average_into(sums, count, variables) -> None:
+    for total, v in zip(sums, variables, strict=True):
+        total.assign_add(v)
+    count.assign_add(1.0)
+
+
+def _sgd_batches_body(variables, sums, count, data, perm, first, n_batches, hyper, expected,
+                      schedule, batch):  # fmt: skip
+    """Train on minibatches ``first .. first+n_batches-1`` of ``perm`` (padded to a whole
+    number of batches with the out-of-range index ``len(ratings)``); return Σ e².
+
+    Surprise's SGD rule applied to a minibatch at once (the updates of a row summed), with
+    row-sparse ``scatter_add`` updates. ``hyper`` = (lr, reg, bias reg, mean);
+    ``schedule`` = (average: 0/1, average every k batches, batches per epoch): the running
+    sums of the weights are updated after every k-th batch and the epoch's last one.
+    Written with explicit ``tf.while_loop`` / ``tf.cond`` (no autograph: its first use in
+    a process costs ~0.2 s).
+    """
+    P, Q, bu, bm = variables
+    users_all, movies_all, ratings_all = data
+    lr, reg, breg, mu = hyper[0], hyper[1], hyper[2], hyper[3]
+    n = tf.shape(ratings_all)[0]
+
+    def average() -> object:
+        _average_into(sums, count, variables)
+        return tf.constant(True)
+
+    def step(b, sq_sum):
+        idx = tf.slice(perm, [b * batch], [batch])
+        w = tf.cast(idx < n, tf.float32)
+        idx = tf.minimum(idx, n - 1)
+        u = tf.gather(users_all, idx)
+        m = tf.gather(movies_all, idx)
+        r = tf.gather(ratings_all, idx)
+        pu = tf.gather(P, u)
+        qm = tf.gather(Q, m)
+        bu_u = tf.gather(bu, u)
+        bm_m = tf.gather(bm, m)
+        err = w * (r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1)))
+        lu, lm = _row_rates(lr, expected[0], expected[1], u, m)
+        lu, lm = w * lu, w * lm
+        col = err[:, None]
+        # stateful ops run in program order (tf.function's automatic control dependencies)
+        P.scatter_add(tf.IndexedSlices(lu[:, None] * (col * qm - reg * pu), u))
+        Q.scatter_add(tf.IndexedSlices(lm[:, None] * (col * pu - reg * qm), m))
+        bu.scatter_add(tf.IndexedSlices(lu * (err - breg * bu_u), u))
+        bm.scatter_add(tf.IndexedSlices(lm * (err - breg * bm_m), m))
+        due = tf.logical_and(
+            schedule[0] > 0, tf.logical_or((b + 1) % schedule[1] == 0, b + 1 == schedule[2])
+        )
+        tf.cond(due, average, lambda: tf.constant(False))
+        return b + 1, sq_sum + tf.reduce_sum(err * err)
+
+    last = first + n_batches
+    _, sq_sum = tf.while_loop(lambda b, _: b < last, step, (first, tf.constant(0.0)))
+    return sq_sum
+
+
+_sgd_batches_xla = tf.function(
+    _sgd_batches_body, jit_compile=True, reduce_retracing=True, autograph=False
+)
+_sgd_batches_plain = tf.function(_sgd_batches_body, reduce_retracing=True, autograph=False)
+
+
+def _run_sgd_batches(*args) -> object:
+    """The XLA-compiled loop (about 3× faster on CPU), or plain TF where XLA is missing."""
+    global USE_XLA
+    if USE_XLA:
+        try:
+            return _sgd_batches_xla(*args)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
+                tf.errors.NotFoundError):  # fmt: skip
+            USE_XLA = False
+    return _sgd_batches_plain(*args)
+
+
 @tf.function(reduce_retracing=True)
 def _biased_batches(variables, slots, data, perm, first, count, hyper, optimizer):
-    """Train on minibatches ``first .. first+count-1`` of ``perm``; return (Σ e², n).
+    """Adagrad / Adam on minibatches ``first .. first+count-1`` of ``perm``; return Σ e².
 
     ``variables`` = (P, Q, user bias, movie bias); ``hyper`` = (lr, reg, bias reg, mean,
-    batch size, step t). Updates are row-sparse: only the rows in a batch change.
+    batch size). Updates are row-sparse: only the rows in a batch change.
     """
     P, Q, bu, bm = variables
     users_all, movies_all, ratings_all = data
@@ -352,7 +442,6 @@ def _biased_batches(variables, slots, data, perm, first, count, hyper, optimizer
     batch_i = tf.cast(batch, tf.int32)
     total = tf.shape(perm)[0]
     sq_sum = tf.constant(0.0)
-    seen = tf.constant(0.0)
     for b in tf.range(first, first + count):
         start = b * batch_i
         idx = perm[start : tf.minimum(start + batch_i, total)]
@@ -365,87 +454,76 @@ def _biased_batches(variables, slots, data, perm, first, count, hyper, optimizer
         bm_m = tf.gather(bm, m)
         err = r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1))
         sq_sum += tf.reduce_sum(err * err)
-        seen += tf.cast(tf.shape(err)[0], tf.float32)
         col = err[:, None]
         # descent directions per rating (Surprise's SGD rule), summed over duplicates
         d_p = col * qm - reg * pu
         d_q = col * pu - reg * qm
         d_bu = err - breg * bu_u
         d_bm = err - breg * bm_m
-        if optimizer == "sgd":
-            P.scatter_add(tf.IndexedSlices(lr * d_p, u))
-            Q.scatter_add(tf.IndexedSlices(lr * d_q, m))
-            bu.scatter_add(tf.IndexedSlices(lr * d_bu, u))
-            bm.scatter_add(tf.IndexedSlices(lr * d_bm, m))
-        else:
-            step = slots[-1]
-            step.assign_add(1.0)
-            uq, ui = tf.unique(u)
-            mq, mi = tf.unique(m)
-            n_u = tf.shape(uq)[0]
-            n_m = tf.shape(mq)[0]
-            grads = (
-                (P, uq, tf.math.unsorted_segment_sum(d_p, ui, n_u)),
-                (Q, mq, tf.math.unsorted_segment_sum(d_q, mi, n_m)),
-                (bu, uq, tf.math.unsorted_segment_sum(d_bu, ui, n_u)),
-                (bm, mq, tf.math.unsorted_segment_sum(d_bm, mi, n_m)),
-            )
-            for k, (var, rows, direction) in enumerate(grads):
-                if optimizer == "adagrad":
-                    acc = slots[k]
-                    new_acc = tf.gather(acc, rows) + direction * direction
-                    acc.scatter_update(tf.IndexedSlices(new_acc, rows))
-                    var.scatter_add(tf.IndexedSlices(lr * direction / tf.sqrt(new_acc), rows))
-                else:  # lazy Adam: moments of the rows in the batch only
-                    m1, m2 = slots[2 * k], slots[2 * k + 1]
-                    new_m1 = 0.9 * tf.gather(m1, rows) + 0.1 * direction
-                    new_m2 = 0.999 * tf.gather(m2, rows) + 0.001 * direction * direction
-                    m1.scatter_update(tf.IndexedSlices(new_m1, rows))
-                    m2.scatter_update(tf.IndexedSlices(new_m2, rows))
-                    scale = lr * tf.sqrt(1.0 - 0.999**step) / (1.0 - 0.9**step)
-                    var.scatter_add(
-                        tf.IndexedSlices(scale * new_m1 / (tf.sqrt(new_m2) + 1e-8), rows)
-                    )
-    return sq_sum, seen
+        step = slots[-1]
+        step.assign_add(1.0)
+        uq, ui = tf.unique(u)
+        mq, mi = tf.unique(m)
+        n_u = tf.shape(uq)[0]
+        n_m = tf.shape(mq)[0]
+        grads = (
+            (P, uq, tf.math.unsorted_segment_sum(d_p, ui, n_u)),
+            (Q, mq, tf.math.unsorted_segment_sum(d_q, mi, n_m)),
+            (bu, uq, tf.math.unsorted_segment_sum(d_bu, ui, n_u)),
+            (bm, mq, tf.math.unsorted_segment_sum(d_bm, mi, n_m)),
+        )
+        for k, (var, rows, direction) in enumerate(grads):
+            if optimizer == "adagrad":
+                acc = slots[k]
+                new_acc = tf.gather(acc, rows) + direction * direction
+                acc.scatter_update(tf.IndexedSlices(new_acc, rows))
+                var.scatter_add(tf.IndexedSlices(lr * direction / tf.sqrt(new_acc), rows))
+            else:  # lazy Adam: moments of the rows in the batch only
+                m1, m2 = slots[2 * k], slots[2 * k + 1]
+                new_m1 = 0.9 * tf.gather(m1, rows) + 0.1 * direction
+                new_m2 = 0.999 * tf.gather(m2, rows) + 0.001 * direction * direction
+                m1.scatter_update(tf.IndexedSlices(new_m1, rows))
+                m2.scatter_update(tf.IndexedSlices(new_m2, rows))
+                scale = lr * tf.sqrt(1.0 - 0.999**step) / (1.0 - 0.9**step)
+                var.scatter_add(tf.IndexedSlices(scale * new_m1 / (tf.sqrt(new_m2) + 1e-8), rows))
+    return sq_sum
 
 
-def _sgd_directions(P, Q, bu, bm, u, m, r, hyper):
-    """Surprise's SGD update of every rating in a (sub)batch, scaled by the learning rate."""
+def _sgd_directions(P, Q, bu, bm, u, m, r, w, hyper, expected):
+    """The SGD update of every rating in a (sub)batch (``w``: 1 real, 0 padding)."""
     lr, reg, breg, mu = hyper[0], hyper[1], hyper[2], hyper[3]
     pu = tf.gather(P, u)
     qm = tf.gather(Q, m)
     bu_u = tf.gather(bu, u)
     bm_m = tf.gather(bm, m)
-    err = r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1))
-    scaled = (lr * err)[:, None]
+    err = w * (r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1)))
+    lu, lm = _row_rates(lr, expected[0], expected[1], u, m)
+    lu, lm = w * lu, w * lm
+    col = err[:, None]
     return (
         tf.reduce_sum(err * err),
-        scaled * qm - (lr * reg) * pu,
-        scaled * pu - (lr * reg) * qm,
-        lr * (err - breg * bu_u),
-        lr * (err - breg * bm_m),
+        lu[:, None] * (col * qm - reg * pu),
+        lm[:, None] * (col * pu - reg * qm),
+        lu * (err - breg * bu_u),
+        lm * (err - breg * bm_m),
     )
 
 
-def _make_distributed_batches(strategy):
+def _make_distributed_batches(strategy, batch: int):
     """Data-parallel SGD under ``strategy``: every replica computes the updates of its
     share of the batch (``strategy.run``); the updates are gathered and applied to the
     mirrored variables in one step, so the result equals the single-device run."""
     replicas = strategy.num_replicas_in_sync
 
     @tf.function(reduce_retracing=True)
-    def run(variables, data, perm, first, count, hyper):
+    def run(variables, sums, count, data, perm, first, n_batches, hyper, expected, schedule):
         P, Q, bu, bm = variables
         users_all, movies_all, ratings_all = data
-        batch_i = tf.cast(hyper[4], tf.int32)
-        total = tf.shape(perm)[0]
+        n = tf.shape(ratings_all)[0]
         sq_sum = tf.constant(0.0)
-        seen = tf.constant(0.0)
-        for b in tf.range(first, first + count):
-            start = b * batch_i
-            idx = perm[start : tf.minimum(start + batch_i, total)]
-            n = tf.shape(idx)[0]
-            bounds = [n * k // replicas for k in range(replicas + 1)]
+        for b in tf.range(first, first + n_batches):
+            idx = tf.slice(perm, [b * batch], [batch])
+            bounds = [batch * k // replicas for k in range(replicas + 1)]
             shards = [idx[bounds[k] : bounds[k + 1]] for k in range(replicas)]
 
             def shard_of(ctx, shards=shards):
@@ -454,10 +532,12 @@ def _make_distributed_batches(strategy):
             local = strategy.experimental_distribute_values_from_function(shard_of)
 
             def replica_step(ids):
+                w = tf.cast(ids < n, tf.float32)
+                ids = tf.minimum(ids, n - 1)
                 u = tf.gather(users_all, ids)
                 m = tf.gather(movies_all, ids)
                 r = tf.gather(ratings_all, ids)
-                return (u, m, *_sgd_directions(P, Q, bu, bm, u, m, r, hyper))
+                return (u, m, *_sgd_directions(P, Q, bu, bm, u, m, r, w, hyper, expected))
 
             parts = [
                 strategy.experimental_local_results(x)
@@ -468,36 +548,35 @@ def _make_distributed_batches(strategy):
                 for i, part in enumerate(parts)
             )
             sq_sum += sq
-            seen += tf.cast(n, tf.float32)
             P.scatter_add(tf.IndexedSlices(d_p, u))
             Q.scatter_add(tf.IndexedSlices(d_q, m))
             bu.scatter_add(tf.IndexedSlices(d_bu, u))
             bm.scatter_add(tf.IndexedSlices(d_bm, m))
-        return sq_sum, seen
+            if schedule[0] > 0 and ((b + 1) % schedule[1] == 0 or b + 1 == schedule[2]):
+                _average_into(sums, count, variables)
+        return sq_sum
 
     return run
 
 
-@tf.function(reduce_retracing=True)
-def _biased_sq_error(variables, data, mu):
-    """Σ (clipped prediction − rating)² over ``data``, in chunks (bounded memory)."""
-    P, Q, bu, bm = variables
-    users_all, movies_all, ratings_all = data
-    n = tf.shape(ratings_all)[0]
-    total = tf.constant(0.0, tf.float64)
-    for start in tf.range(0, n, EVAL_CHUNK):
-        end = tf.minimum(start + EVAL_CHUNK, n)
-        pred = _biased_predict(P, Q, bu, bm, mu, users_all[start:end], movies_all[start:end])
-        err = tf.clip_by_value(pred, 1.0, 5.0) - ratings_all[start:end]
-        total += tf.cast(tf.reduce_sum(err * err), tf.float64)
+def _biased_sq_error(arrays: list[np.ndarray], data: tuple, mu: float) -> float:
+    """Σ (clipped prediction − rating)² over ``data`` (numpy arrays), in bounded chunks."""
+    P, Q, bu, bm = arrays
+    users, movies, ratings = data
+    total = 0.0
+    for start in range(0, len(ratings), EVAL_CHUNK):
+        u, m = users[start : start + EVAL_CHUNK], movies[start : start + EVAL_CHUNK]
+        pred = mu + bu[u] + bm[m] + np.einsum("ij,ij->i", P[u], Q[m])
+        err = np.clip(pred, 1.0, 5.0) - ratings[start : start + EVAL_CHUNK]
+        total += float(np.dot(err, err))
     return total
 
 
 def _triples(ratings: pd.DataFrame) -> tuple:
     return (
-        tf.constant(ratings["user"].to_numpy(np.int32)),
-        tf.constant(ratings["movie"].to_numpy(np.int32)),
-        tf.constant(ratings["rating"].to_numpy(np.float32)),
+        ratings["user"].to_numpy(np.int32),
+        ratings["movie"].to_numpy(np.int32),
+        ratings["rating"].to_numpy(np.float32),
     )
 
 
@@ -527,10 +606,15 @@ def fit_biased(
             np.zeros(m),
         ]
         mu = float(train["rating"].to_numpy(np.float64).mean())
-    scope = strategy.scope() if strategy is not None else _null_scope()
     optimizer = str(params["optimizer"])
+    distributed = strategy is not None and strategy.num_replicas_in_sync > 1
+    if distributed and optimizer != "sgd":
+        raise ModelError("training under a multi-device strategy supports optimizer sgd")
+    scope = strategy.scope() if strategy is not None else _null_scope()
     with scope:
         variables = tuple(tf.Variable(np.asarray(a, np.float32)) for a in arrays)
+        sums = tuple(tf.Variable(tf.zeros_like(v)) for v in variables)
+        count = tf.Variable(0.0)
         slots: list = []
         if optimizer == "adagrad":
             slots = [tf.Variable(tf.fill(tf.shape(v), 1e-6)) for v in variables]
@@ -538,7 +622,7 @@ def fit_biased(
             for v in variables:
                 slots += [tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))]
         slots.append(tf.Variable(0.0))
-    train_data = _triples(train)
+    train_data = tuple(tf.constant(a) for a in _triples(train))
     test_data = _triples(test) if test is not None and len(test) else None
     n_train = len(train)
     batch = int(params["batch_size"])
@@ -548,59 +632,72 @@ def fit_biased(
     lr = float(params["learning_rate"])
     decay = float(params.get("lr_decay", 1.0))
     reg, breg = float(params["regularization"]), float(params["bias_regularization"])
+    # expected occurrences of each user / movie in one batch (for the per-row step cap)
+    per_batch = min(batch, n_train) / n_train
+    expected = tuple(
+        tf.constant(np.maximum(np.bincount(col, minlength=size) * per_batch, 1e-6), tf.float32)
+        for col, size in ((train["user"].to_numpy(), n), (train["movie"].to_numpy(), m))
+    )
+    # average the weights after every k-th batch: often, while it costs under ~25 % of a batch
+    every = max(1, (n + m) // (4 * batch))
+    chunk = max(1, CHUNK_RATINGS // batch)
 
     average_from = epochs - int(round(float(params.get("averaging", 0.0)) * epochs)) + 1
-    sums: list[np.ndarray] | None = None
-    averaged = 0
 
-    def model_now() -> TrainedModel:
-        if averaged:
-            P, Q, bu, bm = (s / averaged for s in sums)
-        else:
-            P, Q, bu, bm = (v.numpy() for v in variables)
+    def current() -> list[np.ndarray]:
+        c = float(count.numpy())
+        if c > 0:
+            return [s.numpy() / np.float32(c) for s in sums]
+        return [v.numpy() for v in variables]
+
+    def model_of(arrays: list[np.ndarray]) -> TrainedModel:
+        P, Q, bu, bm = arrays
         return TrainedModel(
             "", "", dict(params), Q, user_embeddings=P, user_bias=bu, movie_bias=bm,
             global_mean=mu,
         )  # fmt: skip
 
-    distributed = None
-    if strategy is not None and strategy.num_replicas_in_sync > 1:
-        if optimizer != "sgd":
-            raise ModelError("training under a multi-device strategy supports optimizer sgd")
-        distributed = _make_distributed_batches(strategy)
+    run_distributed = _make_distributed_batches(strategy, batch) if distributed else None
     for epoch in range(1, epochs + 1):
-        perm = tf.constant(rng.permutation(n_train).astype(np.int32))
         rate = lr * decay ** (epoch - 1)
-        hyper = tf.constant([rate, reg, breg, mu, batch], tf.float32)
-        sq_sum, seen = 0.0, 0.0
-        for first in range(0, n_batches, BATCHES_PER_CALL):
-            count = min(BATCHES_PER_CALL, n_batches - first)
-            if distributed is not None:
-                s, c = distributed(
-                    variables, train_data, perm, tf.constant(first), tf.constant(count), hyper
-                )
-            else:
-                s, c = _biased_batches(
-                    variables, slots, train_data, perm, tf.constant(first), tf.constant(count),
-                    hyper, optimizer,
+        averaging = epoch >= average_from
+        sq_sum = 0.0
+        if optimizer == "sgd":
+            perm = np.full(n_batches * batch, n_train, np.int32)
+            perm[:n_train] = rng.permutation(n_train)
+            perm_t = tf.constant(perm)
+            hyper = tf.constant([rate, reg, breg, mu], tf.float32)
+            schedule = tf.constant([int(averaging), every, n_batches], tf.int32)
+            for first in range(0, n_batches, chunk):
+                count_b = min(chunk, n_batches - first)
+                args = (variables, sums, count, train_data, perm_t, tf.constant(first),
+                        tf.constant(count_b), hyper, expected, schedule)  # fmt: skip
+                if run_distributed is not None:
+                    sq_sum += float(run_distributed(*args))
+                else:
+                    sq_sum += float(_run_sgd_batches(*args, batch))
+                if first + count_b < n_batches:
+                    reporter.check_stop(reporter.step_offset + epoch - 1)
+        else:
+            perm_t = tf.constant(rng.permutation(n_train).astype(np.int32))
+            hyper = tf.constant([rate, reg, breg, mu, batch], tf.float32)
+            for first in range(0, n_batches, BATCHES_PER_CALL):
+                count_b = min(BATCHES_PER_CALL, n_batches - first)
+                sq_sum += float(
+                    _biased_batches(variables, slots, train_data, perm_t, tf.constant(first),
+                                    tf.constant(count_b), hyper, optimizer)
                 )  # fmt: skip
-            sq_sum += float(s)
-            seen += float(c)
-            if first + count < n_batches:
-                reporter.check_stop(reporter.step_offset + epoch - 1)
-        metrics = {"train_rmse": float(np.sqrt(sq_sum / max(seen, 1.0)))}
-        if epoch >= average_from:
-            current = [v.numpy() for v in variables]
-            sums = current if sums is None else [s + c for s, c in zip(sums, current, strict=True)]
-            averaged += 1
+                if first + count_b < n_batches:
+                    reporter.check_stop(reporter.step_offset + epoch - 1)
+            if averaging:
+                _average_into(sums, count, variables)
+        metrics = {"train_rmse": float(np.sqrt(sq_sum / n_train))}
+        arrays = current()  # the averaged weights once averaging has started
         if test_data is not None:
-            scored = variables
-            if averaged > 1:
-                scored = tuple(tf.constant(s / averaged) for s in sums)
-            test_sq = float(_biased_sq_error(scored, test_data, tf.constant(mu)))
+            test_sq = _biased_sq_error(arrays, test_data, mu)
             metrics["test_rmse"] = float(np.sqrt(test_sq / len(test)))
-        reporter.report(epoch, metrics, model_now)
-    return model_now()
+        reporter.report(epoch, metrics, lambda arrays=arrays: model_of(arrays))
+    return model_of(current())
 
 
 class _null_scope:

@@ -137,9 +137,9 @@ PRESETS: dict[str, Preset] = {
         "biased-mf", "biased-mf",
         "global mean + user/movie biases + embeddings, L2, minibatch SGD with weight "
         "averaging (the default for rating prediction)",
-        {"dim": 64, "init_stddev": 0.05, "epochs": 40, "learning_rate": 0.02,
-         "optimizer": "sgd", "regularization": 0.1, "bias_regularization": 0.02,
-         "batch_size": 2048, "lr_decay": 0.98, "averaging": 0.5, "holdout": 0.1},
+        {"dim": 64, "init_stddev": 0.02, "epochs": 8, "learning_rate": 0.1,
+         "optimizer": "sgd", "regularization": 0.07, "bias_regularization": 0.02,
+         "batch_size": 2048, "lr_decay": 0.85, "averaging": 0.5, "holdout": 0.1},
         [["train_rmse", "test_rmse"]],
     ),
     "ease": Preset(
