@@ -12,8 +12,9 @@ fold; TensorFlow is imported before the first fit so its import is not charged t
     python benchmarks/accuracy.py --smoke               # tiny generated data, seconds
 
 A preset entry may carry overrides: ``ease:regularization=300``. ``--smoke`` needs no
-Surprise (skipped when it is not installed) and writes a file only with ``--output`` or
-``$BENCHMARKS_OUTPUT``, so a smoke run never overwrites the real figures.
+Surprise (skipped when it is not installed). Only the full default run (all default
+presets, folds 1-5) rewrites BENCHMARKS.md; smoke and partial runs write a file only
+with ``--output`` or ``$BENCHMARKS_OUTPUT``, so they never overwrite the real figures.
 """
 
 from __future__ import annotations
@@ -251,6 +252,17 @@ def smoke_dataset(folder: Path) -> Dataset:
     return load_folder(write_movielens_folder(folder / "ml-100k", 80, 120, 3000, seed=0))
 
 
+def _entries(text: str) -> list[str]:
+    """Split on the commas that start a new preset name (not a key=value continuation)."""
+    entries: list[str] = []
+    for part in text.split(","):
+        if "=" in part and ":" not in part.split("=")[0] and entries:
+            entries[-1] += "," + part.strip()
+        elif part.strip():
+            entries.append(part.strip())
+    return entries
+
+
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--presets", default=DEFAULT_PRESETS, help="comma-separated preset entries")
@@ -261,13 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None, help="also write the raw figures here")
     args = p.parse_args(argv)
     folds = [int(k) for k in args.folds.split(",") if k.strip()]
-    # Preset entries are split on commas that start a new preset name (not key=value).
-    entries: list[str] = []
-    for part in args.presets.split(","):
-        if "=" in part and ":" not in part.split("=")[0] and entries:
-            entries[-1] += "," + part
-        elif part.strip():
-            entries.append(part.strip())
+    entries = _entries(args.presets)
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.smoke:
@@ -325,9 +331,16 @@ def run(dataset: Dataset, entries: list[str], folds: list[int], args: object) ->
     print(body)
     if args.json is not None:
         args.json.write_text(json.dumps([r.__dict__ for r in rows], indent=1), encoding="utf-8")
-    if not args.smoke or args.output is not None or os.environ.get("BENCHMARKS_OUTPUT"):
+    full_run = entries == _entries(DEFAULT_PRESETS) and folds == [1, 2, 3, 4, 5]
+    if (
+        (full_run and not args.smoke)
+        or args.output is not None
+        or os.environ.get("BENCHMARKS_OUTPUT")
+    ):
         path = update_section(SECTION, body, args.output)
         print(f"updated {path}")
+    else:
+        print("partial or smoke run: BENCHMARKS.md left alone (pass --output to write a file)")
     return 0
 
 

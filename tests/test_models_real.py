@@ -70,5 +70,5 @@ def test_biased_mf_beats_surprise_svd_on_u1(ml100k) -> None:
     model = train(ml100k, "biased-mf", train=train_df, test=test_df, seed=0)
     pred = model.predict(test_df["user"].to_numpy(), test_df["movie"].to_numpy())
     rmse = float(np.sqrt(np.mean((pred - test_df["rating"].to_numpy()) ** 2)))
-    assert rmse < 0.93  # Surprise SVD on u1: 0.951; measured here: 0.919
+    assert rmse < 0.93  # Surprise SVD on u1: 0.951; measured here: 0.917
     assert model.history[-1]["test_rmse"] == pytest.approx(rmse, abs=1e-3)

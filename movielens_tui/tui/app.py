@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -57,6 +58,7 @@ MEASURES = ("dot", "cosine")
 PANE_KEYS = Binding.Group("Panes", compact=True)
 NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
+PANES_AT_LATEST = 3.0  # seconds: mount the other panes by then even if data is still loading
 
 
 class _Cancelled(Exception):
@@ -132,11 +134,13 @@ class MovieLensApp(App[int]):
         with TabbedContent(id="tabs"):
             for n, (key, label, pane_class) in enumerate(PANES, start=1):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
-                    yield pane_class()
+                    if n == 1:  # the rest mount once the dataset counts are on screen
+                        yield pane_class()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_measure()
+        self.set_timer(PANES_AT_LATEST, self.mount_panes)  # e.g. during a long download
         self.call_after_refresh(self._focus_inside, PANES[0][0])
         self.load_dataset()
 
@@ -181,6 +185,7 @@ class MovieLensApp(App[int]):
         self.title_index = message.title_index
         self.data_error = None
         self.dataset = message.dataset
+        self.call_after_refresh(self.mount_panes)
         self.load_saved_model(message.dataset, self.model_path_arg)
 
     @on(DownloadProgress)
@@ -198,6 +203,7 @@ class MovieLensApp(App[int]):
     @on(DatasetFailed)
     def _dataset_failed(self, message: DatasetFailed) -> None:
         self.data_error = message.message
+        self.mount_panes()
         show = getattr(self.pane("dataset"), "show_message", None)
         if callable(show):
             show(f"Could not load the dataset: {message.message}")
@@ -251,12 +257,27 @@ class MovieLensApp(App[int]):
         active = self.query_one("#tabs", TabbedContent).active
         return active.removeprefix("tab-") if active else PANES[0][0]
 
+    def mount_panes(self) -> AwaitComplete:
+        """Mount every pane not mounted yet (start-up shows the Dataset pane first)."""
+        waits = [self._mount_pane(key, pane_class) for key, _, pane_class in PANES]
+        return AwaitComplete(*(w for w in waits if w is not None))
+
+    def _mount_pane(self, key: str, pane_class: type[Widget]) -> AwaitMount | None:
+        tab = self.query_one(f"#tab-{key}", TabPane)
+        if tab.query(f"#pane-{key}"):
+            return None
+        return tab.mount(pane_class())
+
     def pane(self, name: str) -> Widget:
         """The pane widget called ``name`` (dataset, train, neighbors, users, map, you)."""
+        found = self.query(f"#pane-{name}")
+        if not found:
+            self.mount_panes()
         return self.query_one(f"#pane-{name}")
 
-    def action_show_pane(self, name: str) -> None:
+    async def action_show_pane(self, name: str) -> None:
         """Switch to a pane and put the focus inside it so its keys work."""
+        await self.mount_panes()
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = f"tab-{name}"
         self._focus_inside(name)
@@ -277,8 +298,9 @@ class MovieLensApp(App[int]):
         pane.can_focus = True
         focus_now(pane)
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         """Jump to the Neighbors search box."""
+        await self.mount_panes()
         self.query_one("#tabs", TabbedContent).active = "tab-neighbors"
         pane = self.pane("neighbors")
         focus_search = getattr(pane, "focus_search", None)
@@ -373,7 +395,7 @@ def _key_label(binding: Binding) -> str:
 def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
     async def run() -> None:
         if pane is not None:
-            app.action_show_pane(pane)
+            await app.action_show_pane(pane)
         await app.run_action(action, node)
 
     return run
