@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,8 +118,11 @@ class MovieLensApp(App[int]):
         data: str | Path | None = None,
         model_path: Path | None = None,
         dataset: Dataset | None = None,
+        preloaded: Future | None = None,
     ) -> None:
+        """``preloaded``: a future of (dataset, movie stats, title index) being loaded already."""
         super().__init__()
+        self._preloaded = preloaded
         self.data = data
         self.model_path_arg = Path(model_path) if model_path else None
         self.model_path: Path | None = None
@@ -164,11 +168,14 @@ class MovieLensApp(App[int]):
                 self.post_message(DownloadProgress(done, total))
 
         try:
-            dataset = self._given_dataset or source.load(self.data, progress=progress)
-            if worker.is_cancelled:
-                return
-            movie_stats = stats.movie_table(dataset)
-            title_index = _title_index(dataset)
+            if self._preloaded is not None:
+                dataset, movie_stats, title_index = self._preloaded.result()
+            else:
+                dataset = self._given_dataset or source.load(self.data, progress=progress)
+                if worker.is_cancelled:
+                    return
+                movie_stats = stats.movie_table(dataset)
+                title_index = _title_index(dataset)
         except _Cancelled:
             return
         except MovieLensError as exc:
@@ -447,7 +454,10 @@ def native_stderr_to(log_path: Path) -> Iterator[None]:
 
 
 def run_app(
-    data: str | Path | None = None, model_path: Path | None = None, debug: bool = False
+    data: str | Path | None = None,
+    model_path: Path | None = None,
+    debug: bool = False,
+    preloaded: Future | None = None,
 ) -> int:
     """Open the app (the ``movielens-tui`` default command); returns the exit code.
 
@@ -458,7 +468,7 @@ def run_app(
     from movielens_tui.paths import data_dir
 
     log_path = data_dir() / LOG_NAME
-    app = MovieLensApp(data=data, model_path=model_path)
+    app = MovieLensApp(data=data, model_path=model_path, preloaded=preloaded)
     with native_stderr_to(log_path):
         app.run()
     code = app.return_code or 0
