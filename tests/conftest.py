@@ -16,11 +16,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the cache and data dirs at a temp folder; forget MOVIELENS_TUI_DATA."""
+    """Point the cache and data dirs at a temp folder; forget MOVIELENS_TUI_DATA / _URL."""
     home = tmp_path / "home"
     monkeypatch.setenv("MOVIELENS_TUI_HOME", str(home / "data"))
     monkeypatch.setenv("MOVIELENS_TUI_CACHE", str(home / "cache"))
     monkeypatch.delenv("MOVIELENS_TUI_DATA", raising=False)
+    monkeypatch.delenv("MOVIELENS_TUI_URL", raising=False)
     return home
 
 

@@ -102,24 +102,34 @@ def test_custom_kind_gets_the_documented_keywords(small_dataset, monkeypatch) ->
     assert model.history == [{"step": 0, "score": 1.0}]
 
 
-def test_a_second_concurrent_training_is_refused(small_dataset) -> None:
+def test_a_second_training_waits_for_the_first_and_can_be_stopped_while_waiting(
+    small_dataset,
+) -> None:
     import threading
 
     started, release = threading.Event(), threading.Event()
+    done: list[str] = []
 
     def callback(progress) -> None:
         started.set()
         release.wait(timeout=30)
 
-    first = threading.Thread(
-        target=train, args=(small_dataset, "mf", {"iterations": 20}), kwargs={"callback": callback}
-    )
+    def first_run() -> None:
+        train(small_dataset, "mf", {"iterations": 20}, callback=callback)
+        done.append("first")
+
+    first = threading.Thread(target=first_run)
     first.start()
     try:
         assert started.wait(timeout=60)
-        with pytest.raises(ModelError, match="already running"):
-            train(small_dataset, "mf", {"iterations": 2})
+        with pytest.raises(TrainingCancelled):  # stopped while waiting for the first one
+            train(small_dataset, "mf", {"iterations": 2}, should_stop=lambda: True)
+        stops = iter([False] * 3 + [True])
+        with pytest.raises(TrainingCancelled):
+            train(small_dataset, "mf", {"iterations": 2}, should_stop=lambda: next(stops))
+        assert done == []  # the first one was never disturbed
     finally:
         release.set()
         first.join(timeout=60)
+    assert done == ["first"]
     assert train(small_dataset, "mf", {"iterations": 2}).history  # the lock was released

@@ -255,6 +255,30 @@ def _remove_stale(folder: Path, max_age: float = STALE_SECONDS) -> None:
             pass
 
 
+def discard_partial(spec: DatasetSpec, cache: Path, since: float) -> None:
+    """Remove the temp files of a download abandoned mid-way (started at ``since``, epoch s).
+
+    Quitting while the server stalls leaves the download thread blocked in a read until
+    its timeout; the program exits without it, so its partial files are removed here.
+    """
+    folder = dataset_dir(spec, cache).parent
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if not entry.name.startswith(("tmp", f".{spec.folder}.")):
+            continue
+        try:
+            if entry.lstat().st_mtime < since - 1:  # another run's; _remove_stale ages it out
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            pass
+    _remove_if_empty(folder)
+
+
 def file_md5(path: Path) -> str:
     digest = hashlib.md5()
     with open(path, "rb") as handle:

@@ -12,6 +12,7 @@ from movielens_tui.data.movielens import Dataset, load_folder
 from movielens_tui.errors import DataError
 
 DATA_ENV = "MOVIELENS_TUI_DATA"
+URL_ENV = "MOVIELENS_TUI_URL"  # a mirror of the same zip (checked against the same MD5)
 
 
 def resolve_folder(
@@ -27,7 +28,7 @@ def resolve_folder(
     if not data and os.environ.get(DATA_ENV):
         data, origin = os.environ[DATA_ENV], DATA_ENV
     if not data:
-        return fetch(spec, cache_dir(), progress)
+        return fetch(spec, cache_dir(), progress, url=os.environ.get(URL_ENV) or None)
     path = Path(data).expanduser()
     if path.is_dir():
         return _dataset_folder(path, spec)

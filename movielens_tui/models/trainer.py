@@ -53,7 +53,8 @@ KINDS: dict[str, str] = {
     "ease": "movielens_tui.models.ease:fit",
 }
 REPORT_EVERY = 10
-# TensorFlow traces are shared between fits, so one process trains one model at a time.
+# TensorFlow traces are shared between fits, so one process trains one model at a time:
+# a second call waits (and can still be stopped) until the first one is done.
 _TRAINING = threading.Lock()
 
 
@@ -215,8 +216,7 @@ def train(
     total = int(resolved.get("iterations", resolved.get("epochs", 0)))  # type: ignore[arg-type]
     reporter = Reporter(total, callback, should_stop, step_offset=offset, history=history)
     reporter.check_stop(offset)
-    if not _TRAINING.acquire(blocking=False):
-        raise ModelError("another training is already running; stop it or wait for it to finish")
+    _wait_for_other_training(reporter, offset)
     started = time.perf_counter()
     try:
         model = fit(
@@ -236,6 +236,12 @@ def train(
     finally:
         _TRAINING.release()
     return _finish(model, preset_obj, resolved, dataset, reporter, init, started)
+
+
+def _wait_for_other_training(reporter: Reporter, step: int) -> None:
+    """Take the process-wide training lock, waiting (stoppable) while another fit runs."""
+    while not _TRAINING.acquire(timeout=0.1):
+        reporter.check_stop(step)
 
 
 def _finish(

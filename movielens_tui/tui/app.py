@@ -60,6 +60,7 @@ PANE_KEYS = Binding.Group("Panes", compact=True)
 NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
 PANES_AT_LATEST = 3.0  # seconds: mount the other panes by then even if data is still loading
+LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
 
 
 class _Cancelled(Exception):
@@ -171,7 +172,9 @@ class MovieLensApp(App[int]):
             if self._preloaded is not None:
                 dataset, movie_stats, title_index = self._preloaded.result()
             else:
-                dataset = self._given_dataset or source.load(self.data, progress=progress)
+                dataset = self._given_dataset or _cancellable(
+                    worker, lambda: source.load(self.data, progress=progress)
+                )
                 if worker.is_cancelled:
                     return
                 movie_stats = stats.movie_table(dataset)
@@ -408,6 +411,31 @@ def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
     return run
 
 
+def _cancellable(worker: Any, load: Any) -> Any:
+    """``load()`` on a daemon thread; raise _Cancelled as soon as ``worker`` is cancelled.
+
+    A download whose server stalls blocks in a socket read (up to its timeout) and never
+    reaches the progress callback; quitting must not wait for it.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = load()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the worker below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=LOAD_THREAD_NAME, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.05)
+        if worker.is_cancelled:
+            raise _Cancelled
+    if "error" in box:
+        raise box.pop("error")
+    return box["result"]
+
+
 def _focus_first_input(pane: Widget) -> None:
     for widget in pane.query(Input):
         focus_now(widget)
@@ -422,6 +450,16 @@ def _title_index(dataset: Dataset) -> Any:
 
 
 # ---------------------------------------------------------------------- running
+
+
+def _discard_abandoned_download(started: float) -> None:
+    """Quit mid-download: the stuck thread dies with the process; remove its partial files."""
+    from movielens_tui.data import registry
+    from movielens_tui.data.download import discard_partial
+    from movielens_tui.paths import cache_dir
+
+    with contextlib.suppress(Exception):
+        discard_partial(registry.get(), cache_dir(), started)
 
 
 @contextlib.contextmanager
@@ -469,9 +507,12 @@ def run_app(
 
     log_path = data_dir() / LOG_NAME
     app = MovieLensApp(data=data, model_path=model_path, preloaded=preloaded)
+    started = time.time()
     with native_stderr_to(log_path):
         app.run()
     code = app.return_code or 0
+    if any(t.name == LOAD_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
+        _discard_abandoned_download(started)
     if debug:
         print(f"native stderr of this session: {log_path}", file=sys.stderr)
     training = any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate())

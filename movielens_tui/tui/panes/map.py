@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.neighbors import NO_MODEL
+from movielens_tui.tui.priority import lower_thread_priority
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
 
 if TYPE_CHECKING:
@@ -192,6 +193,7 @@ class MapPane(Vertical):
         out: dict[str, Any] = {}
 
         def target() -> None:
+            lower_thread_priority()
             try:
                 out["xy"] = embedding_map.project(
                     model, method=method, seed=0, should_stop=lambda: worker.is_cancelled

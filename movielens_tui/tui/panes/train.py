@@ -26,6 +26,7 @@ from textual.worker import Worker, get_current_worker
 from movielens_tui.errors import ParamError
 from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
+from movielens_tui.tui.priority import lower_thread_priority
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
@@ -322,6 +323,7 @@ class TrainPane(Horizontal):
                 ))  # fmt: skip
 
         def target() -> None:
+            lower_thread_priority()  # and TensorFlow's thread pools started from here
             try:
                 from movielens_tui.models import trainer
 

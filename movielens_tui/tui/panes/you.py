@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
+from movielens_tui.tui.priority import lower_thread_priority
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 
@@ -332,6 +333,7 @@ class YouPane(Vertical):
                 ))  # fmt: skip
 
         def target() -> None:
+            lower_thread_priority()  # and TensorFlow's thread pools started from here
             try:
                 from movielens_tui.models import trainer
 

@@ -1,0 +1,423 @@
+"""Faults while the app works: divergence, cancelling, resizing and quitting mid-download.
+
+Every training test starts with a previous model saved at the dataset's default path
+(the app loads it at start-up) and checks it stays active and byte-identical on disk.
+Downloads come from a deliberately slow HTTP server on 127.0.0.1; no test uses the
+network. The last test runs the real program in tmux and times ctrl+q mid-download.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Select, Static
+
+from movielens_tui.data import source
+from movielens_tui.models import store, trainer
+from movielens_tui.models.trained import TrainedModel
+from movielens_tui.paths import cache_dir
+from movielens_tui.tui.app import MovieLensApp
+from movielens_tui.tui.messages import (
+    ModelActivated,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingProgress,
+)
+from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
+from movielens_tui.tui.widgets.loss_chart import LossChart
+
+TMUX = shutil.which("tmux")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(autouse=True)
+def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every name lookup except the loopback address."""
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1"):
+            raise socket.gaierror(socket.EAI_NONAME, f"test: no network for {host!r}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(small_dataset) -> TrainedModel:
+    """A real mf model (10 iterations) on the small dataset."""
+    return trainer.train(small_dataset, "mf", {"iterations": 10})
+
+
+@pytest.fixture
+def saved_model(tiny_model: TrainedModel, small_dataset) -> Path:
+    """``tiny_model`` saved where the app looks for the dataset's model at start-up."""
+    path = store.default_model_path(small_dataset.name)
+    store.save(tiny_model, path)
+    return path
+
+
+async def _wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+def _training_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == TRAIN_THREAD_NAME and t.is_alive()]
+
+
+def _wait_for_training_threads(timeout: float = 30) -> None:
+    """Stopped runs leave their daemon thread to notice; later tests need the lock free."""
+    for thread in _training_threads():
+        thread.join(timeout)
+    assert not _training_threads()
+
+
+async def _start_with_previous_model(app: MovieLensApp, pilot: Pilot, settle) -> TrainedModel:
+    """Wait for the saved model to become active; open Train with the mf preset."""
+    await settle(pilot, app)
+    await _wait_until(pilot, lambda: app.model is not None)
+    await pilot.press("2")
+    await pilot.pause()
+    select = app.query_one("#preset", Select)
+    if select.value != "mf":
+        select.value = "mf"
+        await settle(pilot, app)
+    assert app.model is not None
+    return app.model
+
+
+async def _fill(app: MovieLensApp, pilot: Pilot, **values: str) -> None:
+    for name, value in values.items():
+        app.query_one(f"#param-{name}", Input).value = value
+    await pilot.pause()
+    app.query_one("#train-button", Button).focus()
+
+
+def _status(app: MovieLensApp) -> str:
+    return str(app.query_one("#train-status", Static).render())
+
+
+def _charted(app: MovieLensApp) -> list[float]:
+    return [v for chart in app.query(LossChart) for vs in chart.series.values() for v in vs]
+
+
+class ConcurrencyProbe:
+    """Wraps ``trainer.train`` to count how many trainings run at the same time."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.active = 0
+        self.most = 0
+        self.calls = 0
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        real = trainer.train
+
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            with self._lock:
+                self.calls += 1
+                self.active += 1
+                self.most = max(self.most, self.active)
+            try:
+                return real(*args, **kwargs)
+            except BaseException as exc:
+                self.errors.append(exc)
+                raise
+            finally:
+                with self._lock:
+                    self.active -= 1
+
+        monkeypatch.setattr(trainer, "train", counted)
+
+
+# --------------------------------------------------------------------------- training
+
+
+async def test_divergence_at_learning_rate_1e6_keeps_the_previous_model(
+    make_app, settle, saved_model: Path
+) -> None:
+    seen: list[object] = []
+    on_disk = saved_model.read_bytes()
+    mtime = saved_model.stat().st_mtime_ns
+    app = make_app()
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        before = await _start_with_previous_model(app, pilot, settle)
+        await _fill(app, pilot, iterations="60", learning_rate="1e6")
+        pane = app.query_one(TrainPane)
+        assert pane.params is not None and pane.params["learning_rate"] == 1e6  # not refused
+        activations = sum(isinstance(m, ModelActivated) for m in seen)
+        await pilot.press("s")
+        assert pane.run == 1
+        await settle(pilot, app)
+        failed = [m for m in seen if isinstance(m, TrainingFailed)]
+        assert [m.reason for m in failed] == ["diverged"]
+        assert "diverged at step" in _status(app)
+        assert "The previous model (mf) stays active." in _status(app)
+        assert any("diverged" in n.message for n in app._notifications)
+        assert not [m for m in seen if isinstance(m, TrainingFinished)]
+        assert sum(isinstance(m, ModelActivated) for m in seen) == activations
+        assert app.model is before
+        charted = _charted(app)
+        assert charted and all(math.isfinite(v) for v in charted)  # step 0 shown, no NaN
+        assert not pane.running
+    assert saved_model.read_bytes() == on_disk
+    assert saved_model.stat().st_mtime_ns == mtime
+    _wait_for_training_threads()
+
+
+async def test_cancel_mid_run_keeps_the_previous_model_and_never_runs_two(
+    make_app, settle, saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = ConcurrencyProbe(monkeypatch)
+    seen: list[object] = []
+    on_disk = saved_model.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        before = await _start_with_previous_model(app, pilot, settle)
+        await _fill(app, pilot, iterations="2000000")
+        pane = app.query_one(TrainPane)
+        await pilot.press("s")
+        await _wait_until(pilot, lambda: any(isinstance(m, TrainingProgress) for m in seen))
+        assert pane.running and probe.active == 1  # mid-run
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert [m.reason for m in seen if isinstance(m, TrainingFailed)] == ["cancelled"]
+        status = _status(app)
+        assert "stopped at step" in status and "The previous model (mf) stays active." in status
+        assert app.model is before
+        # Hammer s: stops and restarts alternate, never two trainings at once.
+        for _ in range(6):
+            await pilot.press("s")
+            await pilot.pause(0.05)
+        if pane.running:
+            await pilot.press("s")
+        await settle(pilot, app)
+        await _wait_until(pilot, lambda: not pane.running and probe.active == 0)
+        assert probe.most == 1
+        assert not [e for e in probe.errors if "already running" in str(e)]
+        assert not [m for m in seen if isinstance(m, TrainingFailed) and m.reason == "error"]
+        assert not [m for m in seen if isinstance(m, TrainingFinished)]
+        assert app.model is before
+        assert pane.run >= 2 and probe.calls == pane.run  # restarts did happen
+    assert saved_model.read_bytes() == on_disk
+    _wait_for_training_threads()
+
+
+async def test_resizing_during_training(
+    make_app, settle, saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training is held at step 10 while the terminal shrinks to 40×12 and back."""
+    hold, held_at_10 = threading.Event(), threading.Event()
+    real_train = trainer.train
+
+    def held(*args, callback=None, **kwargs):  # type: ignore[no-untyped-def]
+        def report(progress: trainer.Progress) -> None:
+            callback(progress)
+            if progress.step == 10:
+                held_at_10.set()
+                assert hold.wait(60)
+
+        return real_train(*args, callback=report, **kwargs)
+
+    monkeypatch.setattr(trainer, "train", held)
+    seen: list[object] = []
+    app = make_app()
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        before = await _start_with_previous_model(app, pilot, settle)
+        await _fill(app, pilot, iterations="300")
+        pane = app.query_one(TrainPane)
+        await pilot.press("s")
+        await _wait_until(pilot, held_at_10.is_set)
+        await _wait_until(pilot, lambda: any(isinstance(m, TrainingProgress) for m in seen))
+        for size in [(40, 12), (120, 40), (20, 6), (40, 12), (81, 25), (100, 30)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.05)
+            assert app.size == size and pane.running
+        hold.set()
+        for size in [(40, 12), (100, 30)]:  # and while it runs to the end
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.02)
+        await settle(pilot, app)
+        finished = [m for m in seen if isinstance(m, TrainingFinished)]
+        assert len(finished) == 1 and not [m for m in seen if isinstance(m, TrainingFailed)]
+        assert app.model is finished[0].model and app.model is not before
+        assert app.model.history[-1]["step"] == 300
+        assert "done · step 300 / 300" in _status(app)
+        assert app.query_one("#chart-0", LossChart).steps[-1] == 300
+        assert app.size == (100, 30) and app.is_running
+        assert app._exception is None
+    _wait_for_training_threads()
+
+
+# --------------------------------------------------------------------------- download
+
+
+class SlowServer:
+    """Answers with a large Content-Length, then trickles ``chunk`` bytes per ``interval``."""
+
+    def __init__(self, total: int = 4_000_000, chunk: int = 2048, interval: float = 0.05) -> None:
+        self.requests: list[str] = []
+        self.client_left = threading.Event()
+        self.stop_event = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(total))
+                self.end_headers()
+                sent = 0
+                try:
+                    while sent < total and not server.stop_event.is_set():
+                        self.wfile.write(b"\0" * chunk)
+                        self.wfile.flush()
+                        sent += chunk
+                        time.sleep(interval)
+                except OSError:
+                    server.client_left.set()
+                self.close_connection = True
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/mirror/ml-100k.zip"
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def slow_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowServer]:
+    """The slow server, set as the download URL through MOVIELENS_TUI_URL."""
+    server = SlowServer()
+    monkeypatch.setenv(source.URL_ENV, server.url)
+    yield server
+    server.stop()
+
+
+def _cache_entries() -> list[str]:
+    cache = cache_dir()
+    return sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) if cache.exists() else []
+
+
+async def test_quit_during_a_download_cancels_it_and_leaves_the_cache_clean(
+    slow_server: SlowServer, settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ended = threading.Event()
+    outcome: dict[str, object] = {}
+    real_load = source.load
+
+    def load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return real_load(*args, **kwargs)
+        except BaseException as exc:
+            outcome["error"] = type(exc).__name__  # not the exception: its frames hold the socket
+            raise
+        finally:
+            outcome["ended"] = time.monotonic()
+            ended.set()
+
+    monkeypatch.setattr(source, "load", load)
+    app = MovieLensApp()  # no --data, no MOVIELENS_TUI_DATA, empty cache: it downloads
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        def summary() -> str:
+            return str(app.query_one("#dataset-summary", Static).render())
+
+        await _wait_until(pilot, lambda: "Downloading MovieLens" in summary(), timeout=20)
+        assert "ctrl+q cancels" in summary()
+        assert slow_server.requests == ["/mirror/ml-100k.zip"]
+        assert [p for p in _cache_entries() if "tmp" in p]  # pooch's partial file exists
+        worker = next(w for w in app.workers if w.group == "dataset")
+        assert worker.is_running
+        quit_at = time.monotonic()
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+    assert worker.is_cancelled
+    assert ended.wait(10), "the download thread kept running"
+    took = float(outcome["ended"]) - quit_at  # type: ignore[arg-type]
+    print(f"download thread ended {took:.2f} s after ctrl+q")
+    assert took < 3
+    assert outcome.get("error") == "_Cancelled"
+    assert slow_server.client_left.wait(5)  # the connection was closed
+    assert _cache_entries() == []
+    assert app.dataset is None
+
+
+def _tmux(socket_name: str, *args: str) -> str:
+    out = subprocess.run([TMUX, "-L", socket_name, *args], capture_output=True, text=True,
+                         timeout=20)  # type: ignore[list-item]  # fmt: skip
+    return out.stdout
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_real_process_quits_mid_download_at_once(slow_server: SlowServer) -> None:
+    """``python -m movielens_tui`` downloading from the slow server; ctrl+q ends it."""
+    env = {
+        name: os.environ[name]
+        for name in ("MOVIELENS_TUI_HOME", "MOVIELENS_TUI_CACHE", "MOVIELENS_TUI_URL")
+    }
+    env["TERM"] = "xterm-256color"
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = (
+        f"env -u MOVIELENS_TUI_DATA {assignments} {shlex.quote(sys.executable)} "
+        "-m movielens_tui; echo EXITED-$?; sleep 30"
+    )
+    name = f"mltui-rel-{uuid.uuid4().hex[:8]}"
+    _tmux(name, "new-session", "-d", "-s", "app", "-x", "100", "-y", "30", command)
+    try:
+
+        def screen() -> str:
+            return _tmux(name, "capture-pane", "-p", "-t", "app")
+
+        deadline = time.monotonic() + 60
+        while "Downloading MovieLens" not in screen():
+            assert time.monotonic() < deadline, screen()
+            time.sleep(0.1)
+        assert not _cache_entries() or any("tmp" in p for p in _cache_entries())
+        _tmux(name, "send-keys", "-t", "app", "C-q")
+        sent = time.monotonic()
+        text = ""
+        while "EXITED-" not in (text := screen()):
+            assert time.monotonic() - sent < 3, f"still running 3 s after ctrl+q:\n{text}"
+            time.sleep(0.02)
+        took = time.monotonic() - sent
+        print(f"real process gone {took:.2f} s after ctrl+q")
+        assert "EXITED-0" in text
+        assert "Traceback" not in text
+    finally:
+        _tmux(name, "kill-server")
+    assert slow_server.client_left.wait(5)
+    assert _cache_entries() == []
