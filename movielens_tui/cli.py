@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", metavar="FILE", help="where to save (default: the data dir)")
     train.add_argument(
+        "--strategy",
+        choices=("default", "mirrored", "multiworker"),
+        default="default",
+        help="tf.distribute strategy: mirrored = all local GPUs, multiworker = a cluster "
+        "described by TF_CONFIG (biased-mf only)",
+    )
+    train.add_argument(
         "--set",
         metavar="NAME=VALUE",
         action="append",

@@ -71,24 +71,42 @@ def _progress_printer(json_mode: bool):  # noqa: ANN202
 
 
 def fit_preset(
-    dataset: Dataset, preset: str, overrides: dict[str, object], seed: int, json_mode: bool
+    dataset: Dataset,
+    preset: str,
+    overrides: dict[str, object],
+    seed: int,
+    json_mode: bool,
+    strategy: str = "default",
 ) -> TrainedModel:
     """Train ``preset`` with a live progress bar (stderr) unless ``json_mode``."""
     from movielens_tui.models import presets, trainer
+    from movielens_tui.models.distribute import DISTRIBUTED_KINDS
 
     presets.resolve_params(preset, overrides)  # reject bad values before importing TensorFlow
+    kind = presets.get_preset(preset).kind
+    if strategy != "default" and kind not in DISTRIBUTED_KINDS:
+        raise ParamError("--strategy", f"{preset} trains on one device; use --preset biased-mf")
+    distribute = None
+    if strategy != "default":
+        from movielens_tui.models.distribute import make_strategy
+
+        distribute = make_strategy(strategy, kind)
     bar, callback = _progress_printer(json_mode)
     if bar is None:
-        return trainer.train(dataset, preset, overrides, seed=seed)
+        return trainer.train(dataset, preset, overrides, seed=seed, strategy=distribute)
     with bar:
-        return trainer.train(dataset, preset, overrides, seed=seed, callback=callback)
+        return trainer.train(
+            dataset, preset, overrides, seed=seed, callback=callback, strategy=distribute
+        )
 
 
 def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
     from movielens_tui.cli import _console, _print_json
     from movielens_tui.models import store
 
-    model = fit_preset(dataset, args.preset, parse_overrides(args), args.seed, args.json)
+    model = fit_preset(
+        dataset, args.preset, parse_overrides(args), args.seed, args.json, args.strategy
+    )
     out = Path(args.out) if args.out else store.default_model_path(dataset.name)
     store.save(model, out)
     final = model.final_metrics

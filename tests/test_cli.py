@@ -203,3 +203,15 @@ def test_divergence_keeps_the_saved_model(capsys, small_data_dir: Path) -> None:
     assert code == 1 and "Traceback" not in err
     assert "finite" in err or "diverged" in err
     assert saved.read_bytes() == before
+
+
+def test_train_under_a_mirrored_strategy(capsys, small_data_dir: Path, tmp_path: Path) -> None:
+    code, out, _ = run(
+        capsys, "train", "--data", str(small_data_dir), "--preset", "biased-mf",
+        "--strategy", "mirrored", "--set", "epochs=2", "--out", str(tmp_path / "m.npz"), "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["metrics"]["test_rmse"] > 0
+    code, _, err = run(
+        capsys, "train", "--data", str(small_data_dir), "--preset", "mf", "--strategy", "mirrored"
+    )
+    assert code == 1 and "biased-mf" in err

@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from movielens_tui.tui.commands import MovieLensCommands, PaletteCommand
@@ -42,6 +42,7 @@ from movielens_tui.tui.panes.neighbors import NeighborsPane
 from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
 from movielens_tui.tui.panes.users import UsersPane
 from movielens_tui.tui.panes.you import YouPane
+from movielens_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
@@ -141,7 +142,7 @@ class MovieLensApp(App[int]):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
                     if n == 1:  # the rest mount once the dataset counts are on screen
                         yield pane_class()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show_measure()
@@ -421,9 +422,12 @@ def _cancellable(worker: Any, load: Any) -> Any:
 
     def target() -> None:
         try:
-            box["result"] = load()
+            result = load()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the worker below
-            box["error"] = exc
+            if not worker.is_cancelled:  # kept only if wanted: it holds the connection
+                box["error"] = exc
+            return
+        box["result"] = result
 
     thread = threading.Thread(target=target, name=LOAD_THREAD_NAME, daemon=True)
     thread.start()

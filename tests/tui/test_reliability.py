@@ -293,7 +293,7 @@ class SlowServer:
                         self.wfile.write(b"\0" * chunk)
                         self.wfile.flush()
                         sent += chunk
-                        time.sleep(interval)
+                        server.stop_event.wait(interval)
                 except OSError:
                     server.client_left.set()
                 self.close_connection = True
@@ -318,10 +318,16 @@ class SlowServer:
         self.httpd.server_close()
 
 
-@pytest.fixture
-def slow_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowServer]:
-    """The slow server, set as the download URL through MOVIELENS_TUI_URL."""
-    server = SlowServer()
+@pytest.fixture(params=["trickle"])
+def slow_server(request, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowServer]:
+    """The slow server, set as the download URL through MOVIELENS_TUI_URL.
+
+    "trickle": 2 KiB every 50 ms; "stalled": 64 KiB, then nothing for 100 s.
+    """
+    if request.param == "stalled":
+        server = SlowServer(chunk=65536, interval=100.0)
+    else:
+        server = SlowServer()
     monkeypatch.setenv(source.URL_ENV, server.url)
     yield server
     server.stop()
@@ -383,8 +389,13 @@ def _tmux(socket_name: str, *args: str) -> str:
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+@pytest.mark.parametrize("slow_server", ["trickle", "stalled"], indirect=True)
 def test_real_process_quits_mid_download_at_once(slow_server: SlowServer) -> None:
-    """``python -m movielens_tui`` downloading from the slow server; ctrl+q ends it."""
+    """``python -m movielens_tui`` downloading from the slow server; ctrl+q ends it.
+
+    Stalled, the download thread is blocked in a socket read (30 s timeout): the
+    program must exit without it and remove its partial file itself.
+    """
     env = {
         name: os.environ[name]
         for name in ("MOVIELENS_TUI_HOME", "MOVIELENS_TUI_CACHE", "MOVIELENS_TUI_URL")
@@ -406,7 +417,8 @@ def test_real_process_quits_mid_download_at_once(slow_server: SlowServer) -> Non
         while "Downloading MovieLens" not in screen():
             assert time.monotonic() < deadline, screen()
             time.sleep(0.1)
-        assert not _cache_entries() or any("tmp" in p for p in _cache_entries())
+        assert any("tmp" in p for p in _cache_entries())  # pooch's partial file
+        time.sleep(0.3)  # stalled: the read is now blocked
         _tmux(name, "send-keys", "-t", "app", "C-q")
         sent = time.monotonic()
         text = ""
@@ -419,5 +431,4 @@ def test_real_process_quits_mid_download_at_once(slow_server: SlowServer) -> Non
         assert "Traceback" not in text
     finally:
         _tmux(name, "kill-server")
-    assert slow_server.client_left.wait(5)
     assert _cache_entries() == []
