@@ -42,6 +42,7 @@ from movielens_tui.tui.panes.neighbors import NeighborsPane
 from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
 from movielens_tui.tui.panes.users import UsersPane
 from movielens_tui.tui.panes.you import YouPane
+from movielens_tui.tui.priority import freeze_heap
 from movielens_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ class MovieLensApp(App[int]):
         self.data_error = None
         self.dataset = message.dataset
         self.call_after_refresh(self.mount_panes)
+        self.call_after_refresh(freeze_heap)  # the dataset and panes stay: spare the GC
         self.load_saved_model(message.dataset, self.model_path_arg)
 
     @on(DownloadProgress)

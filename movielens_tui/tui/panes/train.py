@@ -26,7 +26,7 @@ from textual.worker import Worker, get_current_worker
 from movielens_tui.errors import ParamError
 from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
-from movielens_tui.tui.priority import lower_thread_priority
+from movielens_tui.tui.priority import freeze_heap, lower_thread_priority
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
@@ -309,8 +309,12 @@ class TrainPane(Horizontal):
         outcome: dict[str, Any] = {}
         pending: list[tuple[int, dict[str, float]]] = []
         last_post = [0.0]
+        frozen = [False]
 
         def callback(progress: Any) -> None:
+            if not frozen[0]:  # TensorFlow is loaded and the step traced by now
+                frozen[0] = True
+                freeze_heap()
             pending.append((int(progress.step), dict(progress.metrics)))
             now = time.monotonic()
             if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:

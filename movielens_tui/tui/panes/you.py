@@ -30,7 +30,7 @@ from textual.worker import get_current_worker
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
-from movielens_tui.tui.priority import lower_thread_priority
+from movielens_tui.tui.priority import freeze_heap, lower_thread_priority
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 
@@ -322,8 +322,12 @@ class YouPane(Vertical):
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
         outcome: dict[str, Any] = {}
         last_post = [0.0]
+        frozen = [False]
 
         def callback(progress: Any) -> None:
+            if not frozen[0]:  # TensorFlow is loaded and the step traced by now
+                frozen[0] = True
+                freeze_heap()
             now = time.monotonic()
             if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:
                 last_post[0] = now
