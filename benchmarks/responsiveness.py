@@ -4,8 +4,8 @@ Opens the app headless (Textual's Pilot, 100×30) on ml-100k, starts training in
 Train pane and, while the worker trains, presses keys handled elsewhere: pane switches
 (``1``, ``3`` to ``6``) and ``m`` (DOT/COSINE in the header). Each sample is the time from
 the key event reaching the app (sent through the driver, as a terminal key press is)
-to the first screen update the app renders after the key took effect (the active pane or
-the measure changed). The same keys are timed with no training in the same run.
+to the first screen update the app renders that shows the key's effect (the active pane
+or the measure, read as that update is handed to the driver). The same keys are timed with no training in the same run.
 
     python benchmarks/responsiveness.py                 # mf and biased-mf workers
     python benchmarks/responsiveness.py --smoke
@@ -41,23 +41,27 @@ async def _wait(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001 - any
     return False
 
 
-def _record_paints(app) -> list[float]:  # noqa: ANN001 - a textual App
-    """Note the time of every screen update the app hands to its driver."""
-    stamps: list[float] = []
+def _record_paints(app) -> list[tuple[float, str, str]]:  # noqa: ANN001 - a textual App
+    """Note every screen update the app hands to its driver, with what it shows: the
+    time, the active pane and the measure at that moment."""
+    from textual.widgets import TabbedContent
+
+    tabs = app.query_one("#tabs", TabbedContent)
+    stamps: list[tuple[float, str, str]] = []
     original = app._display
 
     def display(screen, renderable):  # noqa: ANN001, ANN202 - textual's signature
         if renderable is not None:
-            stamps.append(time.perf_counter())
+            stamps.append((time.perf_counter(), tabs.active, app.measure))
         return original(screen, renderable)
 
     app._display = display
     return stamps
 
 
-async def _press_and_time(app, pilot, key: str, paints: list[float]) -> float:  # noqa: ANN001
-    """Seconds from the key event reaching the app to the first screen update after
-    the key took effect (the pane switched / the measure changed)."""
+async def _press_and_time(app, pilot, key: str, paints: list) -> float:  # noqa: ANN001
+    """Seconds from the key event reaching the app to the first screen update showing
+    its effect (the other pane / the other measure)."""
     from textual import events
     from textual.widgets import TabbedContent
 
@@ -69,23 +73,26 @@ async def _press_and_time(app, pilot, key: str, paints: list[float]) -> float:  
     names = {"1": "dataset", "3": "neighbors", "4": "users", "5": "map", "6": "you"}
     if key == "m":
 
-        def changed() -> bool:
-            return app.measure != before
+        def shows(active: str, measure: str) -> bool:
+            return measure != before
     else:
 
-        def changed() -> bool:
-            return tabs.active == f"tab-{names[key]}"
+        def shows(active: str, measure: str) -> bool:
+            return active == f"tab-{names[key]}"
 
     event = events.Key(key, key)
     event.set_sender(app)
     start = time.perf_counter()
     app._driver.send_message(event)  # what a terminal key press does
-    if not await _wait(changed):
+    if not await _wait(lambda: shows(tabs.active, app.measure)):
         raise RuntimeError(f"key {key!r} had no effect within 30 s")
-    took_effect = time.perf_counter()
-    if not await _wait(lambda: bool(paints) and paints[-1] > took_effect):
+
+    def painted() -> float | None:
+        return next((t for t, *state in paints if t > start and shows(*state)), None)
+
+    if not await _wait(lambda: painted() is not None):
         raise RuntimeError(f"no screen update within 30 s after key {key!r}")
-    return next(t for t in paints if t > took_effect) - start
+    return painted() - start
 
 
 async def measure(data_dir: Path, preset: str | None, presses: int) -> dict:
@@ -181,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Pilot (headless, 100×30) on {what}: keys `{' '.join(KEYS)}` pressed in turn "
         f"({presses} presses); each sample = key event sent through the driver until the "
-        "first screen update rendered after the pane / measure changed. Training workers "
+        "first screen update showing the new pane / measure. Training workers "
         "run with long settings so they are busy the whole time.",
         "",
         "| worker | median | p95 | max | goal p95 | per key: median / max (ms) |",

@@ -143,7 +143,7 @@ class MovieLensApp(App[int]):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
                     if n == 1:  # the rest mount once the dataset counts are on screen
                         yield pane_class()
-        yield KeyFooter(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_measure()
@@ -276,8 +276,8 @@ class MovieLensApp(App[int]):
         return AwaitComplete(*(w for w in waits if w is not None))
 
     def _mount_pane(self, key: str, pane_class: type[Widget]) -> AwaitMount | None:
-        tab = self.query_one(f"#tab-{key}", TabPane)
-        if tab.query(f"#pane-{key}"):
+        tab = next(iter(self.query(f"#tab-{key}").results(TabPane)), None)
+        if tab is None or tab.query(f"#pane-{key}"):  # None: the app is closing (timer fired)
             return None
         return tab.mount(pane_class())
 

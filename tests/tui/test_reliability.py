@@ -1,7 +1,8 @@
 """Faults while the app works: divergence, cancelling, resizing and quitting mid-download.
 
-Every training test starts with a previous model saved at the dataset's default path
-(the app loads it at start-up) and checks it stays active and byte-identical on disk.
+Training tests start with a previous model saved at the dataset's default path (the
+app loads it at start-up); a failed or stopped run must leave it active and its file
+byte-identical.
 Downloads come from a deliberately slow HTTP server on 127.0.0.1; no test uses the
 network. The last test runs the real program in tmux and times ctrl+q mid-download.
 """
@@ -266,6 +267,28 @@ async def test_resizing_during_training(
         assert app.size == (100, 30) and app.is_running
         assert app._exception is None
     _wait_for_training_threads()
+
+
+async def test_panes_mounting_late_while_the_app_closes_is_harmless(make_app, settle) -> None:
+    """The 3-s "mount the other panes" timer may fire while quitting tears the screen down."""
+    app = make_app()
+    outcome: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        close_all = app._close_all
+
+        async def close_then_mount() -> None:
+            await close_all()
+            try:
+                app.mount_panes()
+                outcome.append("ok")
+            except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+                outcome.append(repr(exc))
+
+        app._close_all = close_then_mount  # type: ignore[method-assign]
+        await pilot.press("ctrl+q")
+    assert outcome == ["ok"]
+    assert app.return_code == 0
 
 
 # --------------------------------------------------------------------------- download
