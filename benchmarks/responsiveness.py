@@ -5,7 +5,8 @@ Train pane and, while the worker trains, presses keys handled elsewhere: pane sw
 (``1``, ``3`` to ``6``) and ``m`` (DOT/COSINE in the header). Each sample is the time from
 the key event reaching the app (sent through the driver, as a terminal key press is)
 to the first screen update the app renders that shows the key's effect (the active pane
-or the measure, read as that update is handed to the driver). The same keys are timed with no training in the same run.
+or the measure, read as that update is handed to the driver). The same keys are timed
+with no training in the same run.
 
     python benchmarks/responsiveness.py                 # mf and biased-mf workers
     python benchmarks/responsiveness.py --smoke
