@@ -9,7 +9,7 @@ from pane_support import TRAIN_PARAMS, column, settle, start, titles, trained_mo
 
 from movielens_tui import paths
 from movielens_tui.models import foldin
-from movielens_tui.tui.messages import TrainingFinished, TrainingProgress
+from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.you import YouPane
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import ResultsTable
@@ -149,7 +149,9 @@ async def test_r_retrains_with_your_ratings_and_activates_the_model(make_app, mo
         pane = app.query_one(YouPane)
         assert not pane.retraining
         progress = [m for m in messages if isinstance(m, TrainingProgress)]
-        assert progress and progress[-1].step == progress[-1].total == TRAIN_PARAMS["iterations"]
+        failed = [m.message for m in messages if isinstance(m, TrainingFailed)]
+        assert progress, failed
+        assert progress[-1].step == progress[-1].total == TRAIN_PARAMS["iterations"]
         assert [m.run for m in messages if isinstance(m, TrainingFinished)] == [pane.run]
         new = app.model
         assert new is not model and new.preset == model.preset
