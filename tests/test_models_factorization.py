@@ -182,3 +182,19 @@ def test_biased_mf_defaults_stay_stable_when_one_batch_holds_every_rating(small_
     assert train_rmse[-1] < train_rmse[0]
     assert model.history[-1]["test_rmse"] < 1.0
     assert np.isfinite(model.movie_embeddings).all()
+
+
+@pytest.mark.parametrize("preset", ["mf", "regularized", "biased-mf"])
+def test_fits_of_other_sizes_reuse_traces_safely(preset, small_dataset, tmp_path) -> None:
+    """A trace made for one users × movies size must not leak that size into the next fit
+    (the You pane retrains with one extra user after other fits in the same process)."""
+    from movielens_tui.data.movielens import load_folder
+    from movielens_tui.data.synthetic import write_movielens_folder
+
+    other = load_folder(write_movielens_folder(tmp_path / "other", 90, 110, 2500, seed=3))
+    extended, _ = small_dataset.with_extra_user({0: 5.0, 3: 1.0})
+    params = {"iterations": 12, "learning_rate": 5.0} if preset != "biased-mf" else {"epochs": 2}
+    for dataset in (other, small_dataset, extended):
+        model = train(dataset, preset, {**params, "dim": 8}, seed=0)
+        assert model.movie_embeddings.shape == (dataset.n_movies, 8)
+        assert all(np.isfinite(v) for h in model.history for v in h.values())

@@ -131,17 +131,20 @@ def _spmm(sparse, dense, adjoint: bool = False):
     return tf.concat(blocks, axis=1)
 
 
-def _full_batch_terms(U, V, data: tuple, hyper, config: tuple, product=None):
-    """Loss terms at (U, V) and the gradient of the total loss, written out by hand."""
+def _full_batch_terms(U, V, data: tuple, hyper, config: tuple, dims, product=None):
+    """Loss terms at (U, V) and the gradient of the total loss, written out by hand.
+
+    ``dims`` = [users, movies] as a tensor: a trace is reused for variables of other
+    sizes, and TensorFlow may fold ``tf.shape`` of a variable into the traced constant.
+    """
     dense, regularized = config[0], config[1]
     indices, _, values = data
-    n = tf.cast(tf.shape(U)[0], tf.float32)
-    m = tf.cast(tf.shape(V)[0], tf.float32)
+    n = tf.cast(dims[0], tf.float32)
+    m = tf.cast(dims[1], tf.float32)
     error = _predict_observed(U, V, data, dense, product) - values
     mse = tf.reduce_mean(error * error)
     count = tf.cast(tf.shape(values)[0], tf.float32)
-    shape = tf.cast(tf.stack([tf.shape(U)[0], tf.shape(V)[0]]), tf.int64)
-    residual = tf.SparseTensor(indices, (2.0 / count) * error, shape)
+    residual = tf.SparseTensor(indices, (2.0 / count) * error, dims)
     grad_u = _spmm(residual, V)
     grad_v = _spmm(residual, U, adjoint=True)
     terms = {"mse": mse}
@@ -179,7 +182,7 @@ def _apply(optimizer: str, lr, grads: list, variables: list, slots: list) -> Non
 
 
 @tf.function(reduce_retracing=True)
-def _run_full_batch(U, V, slots, train, test, hyper, n_steps, config):
+def _run_full_batch(U, V, slots, train, test, hyper, n_steps, config, dims):
     """Run ``n_steps`` steps; return the loss terms measured before the first one.
 
     ``config`` = (dense predictions, regularized, optimizer name, has test): static.
@@ -187,14 +190,14 @@ def _run_full_batch(U, V, slots, train, test, hyper, n_steps, config):
     dense, _, optimizer, has_test = config
     # one U·Vᵀ serves the train step and the test metric
     product = tf.reshape(tf.matmul(U, V, transpose_b=True), [-1]) if dense else None
-    first, grads = _full_batch_terms(U, V, train, hyper, config, product)
+    first, grads = _full_batch_terms(U, V, train, hyper, config, dims, product)
     first = dict(first)
     if has_test:
         error = _predict_observed(U, V, test, dense, product) - test[2]
         first["test"] = tf.reduce_mean(error * error)
     _apply(optimizer, hyper[0], grads, [U, V], slots)
     for _ in tf.range(n_steps - 1):
-        _, grads = _full_batch_terms(U, V, train, hyper, config)
+        _, grads = _full_batch_terms(U, V, train, hyper, config, dims)
         _apply(optimizer, hyper[0], grads, [U, V], slots)
     return first
 
@@ -226,6 +229,7 @@ class FullBatchMF:
         n_users, n_movies, dim = U0.shape[0], V0.shape[0], U0.shape[1]
         self.U = tf.Variable(U0.astype(np.float32), name="user_embeddings")
         self.V = tf.Variable(V0.astype(np.float32), name="movie_embeddings")
+        self.dims = tf.constant([n_users, n_movies], tf.int64)
         self.train = _rating_tensors(train, n_movies)
         has_test = test is not None and len(test) > 0
         self.test = _rating_tensors(test, n_movies) if has_test else self.train
@@ -252,7 +256,7 @@ class FullBatchMF:
     def run(self, n_steps: int) -> dict[str, float]:
         out = _run_full_batch(
             self.U, self.V, self.slots, self.train, self.test, self.hyper,
-            tf.constant(n_steps, tf.int32), self.config,
+            tf.constant(n_steps, tf.int32), self.config, self.dims,
         )  # fmt: skip
         return {k: float(v) for k, v in out.items()}
 
