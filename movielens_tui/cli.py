@@ -221,13 +221,9 @@ def _json_default(value: Any) -> Any:
 
 
 def _cmd_app(args: argparse.Namespace, data: str | None) -> int:
-    from movielens_tui.data import preload
-
-    preloaded = preload.start(data)  # parse while Textual imports and paints
     from movielens_tui.tui.app import run_app
 
-    debug = bool(getattr(args, "debug", False))
-    return run_app(data=data, model_path=args.model, debug=debug, preloaded=preloaded)
+    return run_app(data=data, model_path=args.model, debug=bool(getattr(args, "debug", False)))
 
 
 def _cmd_stats(args: argparse.Namespace, data: str | None) -> int:

@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +61,7 @@ PANE_KEYS = Binding.Group("Panes", compact=True)
 NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
 PANES_AT_LATEST = 3.0  # seconds: mount the other panes by then even if data is still loading
+PANES_AFTER_COUNTS = 0.1  # seconds between painting the dataset counts and mounting the rest
 LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
 
 
@@ -121,11 +121,8 @@ class MovieLensApp(App[int]):
         data: str | Path | None = None,
         model_path: Path | None = None,
         dataset: Dataset | None = None,
-        preloaded: Future | None = None,
     ) -> None:
-        """``preloaded``: a future of (dataset, movie stats, title index) being loaded already."""
         super().__init__()
-        self._preloaded = preloaded
         self.data = data
         self.model_path_arg = Path(model_path) if model_path else None
         self.model_path: Path | None = None
@@ -171,16 +168,13 @@ class MovieLensApp(App[int]):
                 self.post_message(DownloadProgress(done, total))
 
         try:
-            if self._preloaded is not None:
-                dataset, movie_stats, title_index = self._preloaded.result()
-            else:
-                dataset = self._given_dataset or _cancellable(
-                    worker, lambda: source.load(self.data, progress=progress)
-                )
-                if worker.is_cancelled:
-                    return
-                movie_stats = stats.movie_table(dataset)
-                title_index = _title_index(dataset)
+            dataset = self._given_dataset or _cancellable(
+                worker, lambda: source.load(self.data, progress=progress)
+            )
+            if worker.is_cancelled:
+                return
+            movie_stats = stats.movie_table(dataset)
+            title_index = _title_index(dataset)
         except _Cancelled:
             return
         except MovieLensError as exc:
@@ -197,7 +191,8 @@ class MovieLensApp(App[int]):
         self.title_index = message.title_index
         self.data_error = None
         self.dataset = message.dataset
-        self.call_after_refresh(self.mount_panes)
+        # let the counts reach the terminal before mounting the other panes (~0.4 s of work)
+        self.set_timer(PANES_AFTER_COUNTS, self.mount_panes)
         self.call_after_refresh(freeze_heap)  # the dataset and panes stay: spare the GC
         self.load_saved_model(message.dataset, self.model_path_arg)
 
@@ -501,7 +496,6 @@ def run_app(
     data: str | Path | None = None,
     model_path: Path | None = None,
     debug: bool = False,
-    preloaded: Future | None = None,
 ) -> int:
     """Open the app (the ``movielens-tui`` default command); returns the exit code.
 
@@ -512,7 +506,7 @@ def run_app(
     from movielens_tui.paths import data_dir
 
     log_path = data_dir() / LOG_NAME
-    app = MovieLensApp(data=data, model_path=model_path, preloaded=preloaded)
+    app = MovieLensApp(data=data, model_path=model_path)
     started = time.time()
     with native_stderr_to(log_path):
         app.run()
