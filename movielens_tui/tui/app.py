@@ -38,10 +38,11 @@ from movielens_tui.tui.messages import (
 from movielens_tui.tui.panes.dataset import DatasetPane
 from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NeighborsPane
-from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
+from movielens_tui.tui.panes.train import TrainPane
 from movielens_tui.tui.panes.users import UsersPane
 from movielens_tui.tui.panes.you import YouPane
 from movielens_tui.tui.priority import freeze_heap
+from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:

@@ -38,7 +38,8 @@ from movielens_tui.tui.messages import (
     TrainingFinished,
     TrainingProgress,
 )
-from movielens_tui.tui.panes.train import TRAIN_THREAD_NAME, TrainPane
+from movielens_tui.tui.panes.train import TrainPane
+from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 TMUX = shutil.which("tmux")

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.neighbors import NO_MODEL
 from movielens_tui.tui.priority import lower_thread_priority
+from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
 
 ALL = "__all__"
-BACKGROUND_THREAD_NAME = "movielens-train"  # run_app exits without waiting for these
+BACKGROUND_THREAD_NAME = TRAIN_THREAD_NAME  # run_app exits without waiting for these
 STACK_HEIGHT = 34  # below this many rows one plot is shown at a time (n switches)
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 

@@ -9,9 +9,7 @@ is saved and becomes the app's active model; until then the previous one stays a
 from __future__ import annotations
 
 import math
-import os
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -26,15 +24,13 @@ from textual.worker import Worker, get_current_worker
 from movielens_tui.errors import ParamError
 from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
-from movielens_tui.tui.priority import freeze_heap, lower_thread_priority
+from movielens_tui.tui.training_thread import run_training_thread
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
 
-TRAIN_THREAD_NAME = "movielens-train"  # run_app leaves without waiting for it
-POST_INTERVAL = 0.2  # seconds between progress messages (at most ~5 per second)
 STOP_GRACE = 0.25  # how long a cancelled worker waits for the trainer to notice
 DEFAULT_PRESET = "biased-mf"
 
@@ -305,47 +301,13 @@ class TrainPane(Horizontal):
     def _train(self, run: int, dataset: Dataset, preset: str, params: dict[str, Any]) -> None:
         """Run the trainer on a daemon thread; post progress, then the outcome."""
         worker = get_current_worker()
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        outcome: dict[str, Any] = {}
-        pending: list[tuple[int, dict[str, float]]] = []
-        last_post = [0.0]
-        frozen = [False]
 
-        def callback(progress: Any) -> None:
-            if not frozen[0]:  # TensorFlow is loaded and the step traced by now
-                frozen[0] = True
-                freeze_heap()
-            pending.append((int(progress.step), dict(progress.metrics)))
-            now = time.monotonic()
-            if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:
-                last_post[0] = now
-                points = pending[:]
-                pending.clear()
-                self.post_message(TrainingProgress(
-                    run, int(progress.step), int(progress.total), dict(progress.metrics),
-                    float(progress.elapsed), points,
-                ))  # fmt: skip
+        def started(thread: threading.Thread) -> None:
+            self._thread = thread
 
-        def target() -> None:
-            lower_thread_priority()  # and TensorFlow's thread pools started from here
-            try:
-                from movielens_tui.models import trainer
-
-                outcome["model"] = trainer.train(
-                    dataset, preset, params, callback=callback,
-                    should_stop=lambda: worker.is_cancelled,
-                )  # fmt: skip
-            except BaseException as exc:  # noqa: BLE001 - reported to the UI below
-                outcome["error"] = exc
-
-        thread = threading.Thread(target=target, name=TRAIN_THREAD_NAME, daemon=True)
-        self._thread = thread
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
-            if worker.is_cancelled:
-                thread.join(STOP_GRACE)
-                break
+        outcome = run_training_thread(
+            worker, self.post_message, run, dataset, preset, params, STOP_GRACE, started
+        )
         if worker.is_cancelled and "model" not in outcome:
             self.post_message(TrainingFailed(run, "cancelled", "stopped"))
             return

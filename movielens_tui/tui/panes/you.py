@@ -12,9 +12,6 @@ pane itself (``escape``) or in the search box, ``1``-``6`` switch panes / type a
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -30,7 +27,7 @@ from textual.worker import get_current_worker
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
-from movielens_tui.tui.priority import freeze_heap, lower_thread_priority
+from movielens_tui.tui.training_thread import run_training_thread
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 
@@ -39,11 +36,9 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
     from movielens_tui.my_ratings import MyRatings
 
-TRAIN_THREAD_NAME = "movielens-train"  # run_app leaves without waiting for such threads
 MATCH_COLUMNS = (("mine", "You"), ("title", "Title"), ("count", "Ratings"), ("genres", "Genres"))
 RATED_COLUMNS = (("mine", "You"), ("title", "Title"))
 K_RECOMMEND = 10
-POST_INTERVAL = 0.25
 STOP_GRACE = 1.0
 HELP = (
     "[b]/[/b] search · [b]↓[/b] list · [b]1[/b]-[b]5[/b] rate · [b]0[/b] remove · "
@@ -319,42 +314,9 @@ class YouPane(Vertical):
         params: dict[str, Any],
     ) -> None:
         worker = get_current_worker()
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        outcome: dict[str, Any] = {}
-        last_post = [0.0]
-        frozen = [False]
-
-        def callback(progress: Any) -> None:
-            if not frozen[0]:  # TensorFlow is loaded and the step traced by now
-                frozen[0] = True
-                freeze_heap()
-            now = time.monotonic()
-            if now - last_post[0] >= POST_INTERVAL or progress.step >= progress.total:
-                last_post[0] = now
-                self.post_message(TrainingProgress(
-                    run, int(progress.step), int(progress.total), dict(progress.metrics),
-                    float(progress.elapsed),
-                ))  # fmt: skip
-
-        def target() -> None:
-            lower_thread_priority()  # and TensorFlow's thread pools started from here
-            try:
-                from movielens_tui.models import trainer
-
-                outcome["model"] = trainer.train(
-                    dataset, preset, params, callback=callback,
-                    should_stop=lambda: worker.is_cancelled,
-                )  # fmt: skip
-            except BaseException as exc:  # noqa: BLE001 - reported to the UI below
-                outcome["error"] = exc
-
-        thread = threading.Thread(target=target, name=TRAIN_THREAD_NAME, daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
-            if worker.is_cancelled:
-                thread.join(STOP_GRACE)
-                break
+        outcome = run_training_thread(
+            worker, self.post_message, run, dataset, preset, params, STOP_GRACE
+        )
         error = outcome.get("error")
         if "model" in outcome and not worker.is_cancelled:
             self.post_message(TrainingFinished(run, outcome["model"], None, "with your ratings"))
