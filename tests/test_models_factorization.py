@@ -52,7 +52,9 @@ def test_hand_written_gradients_match_gradient_tape(small_dataset, regularized, 
     for dense in (True, False):
         data = F._rating_tensors(ratings, small_dataset.n_movies)
         hyper = tf.constant([1.0, 0.1, 1.0])
-        terms, grads = F._full_batch_terms(U, V, data, hyper, (dense, regularized, "sgd", True))
+        dims = tf.constant([small_dataset.n_users, small_dataset.n_movies], tf.int64)
+        config = (dense, regularized, "sgd", True)
+        terms, grads = F._full_batch_terms(U, V, data, hyper, config, dims)
         total = sum(float(v) for v in terms.values())
         assert total == pytest.approx(float(loss), rel=1e-5)
         for got, want in zip(grads, expected, strict=True):
