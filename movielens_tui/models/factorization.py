@@ -387,7 +387,6 @@ def _sgd_batches_body(variables, sums, count, data, perm, first, n_batches, hype
     """
     P, Q, bu, bm = variables
     users_all, movies_all, ratings_all = data
-    lr, reg, breg, mu = hyper[0], hyper[1], hyper[2], hyper[3]
     n = tf.shape(ratings_all)[0]
 
     def average() -> object:
@@ -401,24 +400,17 @@ def _sgd_batches_body(variables, sums, count, data, perm, first, n_batches, hype
         u = tf.gather(users_all, idx)
         m = tf.gather(movies_all, idx)
         r = tf.gather(ratings_all, idx)
-        pu = tf.gather(P, u)
-        qm = tf.gather(Q, m)
-        bu_u = tf.gather(bu, u)
-        bm_m = tf.gather(bm, m)
-        err = w * (r - (mu + bu_u + bm_m + tf.reduce_sum(pu * qm, axis=1)))
-        lu, lm = _row_rates(lr, expected[0], expected[1], u, m)
-        lu, lm = w * lu, w * lm
-        col = err[:, None]
+        sq, dP, dQ, dbu, dbm = _sgd_directions(P, Q, bu, bm, u, m, r, w, hyper, expected)
         # stateful ops run in program order (tf.function's automatic control dependencies)
-        P.scatter_add(tf.IndexedSlices(lu[:, None] * (col * qm - reg * pu), u))
-        Q.scatter_add(tf.IndexedSlices(lm[:, None] * (col * pu - reg * qm), m))
-        bu.scatter_add(tf.IndexedSlices(lu * (err - breg * bu_u), u))
-        bm.scatter_add(tf.IndexedSlices(lm * (err - breg * bm_m), m))
+        P.scatter_add(tf.IndexedSlices(dP, u))
+        Q.scatter_add(tf.IndexedSlices(dQ, m))
+        bu.scatter_add(tf.IndexedSlices(dbu, u))
+        bm.scatter_add(tf.IndexedSlices(dbm, m))
         due = tf.logical_and(
             schedule[0] > 0, tf.logical_or((b + 1) % schedule[1] == 0, b + 1 == schedule[2])
         )
         tf.cond(due, average, lambda: tf.constant(False))
-        return b + 1, sq_sum + tf.reduce_sum(err * err)
+        return b + 1, sq_sum + sq
 
     last = first + n_batches
     _, sq_sum = tf.while_loop(lambda b, _: b < last, step, (first, tf.constant(0.0)))
