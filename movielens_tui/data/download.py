@@ -245,12 +245,8 @@ def _remove_stale(folder: Path, max_age: float = STALE_SECONDS) -> None:
         if not entry.name.startswith(("tmp", ".")):
             continue
         try:
-            if now - entry.lstat().st_mtime < max_age:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            if now - entry.lstat().st_mtime >= max_age:
+                _remove_entry(entry)
         except OSError:
             pass
 
@@ -268,15 +264,19 @@ def discard_partial(spec: DatasetSpec, cache: Path, since: float) -> None:
         if not entry.name.startswith(("tmp", f".{spec.folder}.")):
             continue
         try:
-            if entry.lstat().st_mtime < since - 1:  # another run's; _remove_stale ages it out
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+            if entry.lstat().st_mtime >= since - 1:  # older ones: _remove_stale ages them out
+                _remove_entry(entry)
         except OSError:
             pass
     _remove_if_empty(folder)
+
+
+def _remove_entry(entry: Path) -> None:
+    """Delete a temp file or folder (never following a symlink)."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 def file_md5(path: Path) -> str:
