@@ -4,6 +4,7 @@ and isolated cache/data dirs so tests never touch the user's files."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,19 @@ from movielens_tui.data.movielens import Dataset, load_folder
 from movielens_tui.data.synthetic import write_movielens_folder
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(autouse=True)
+def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches the network: every name lookup except loopback is refused."""
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1"):
+            raise socket.gaierror(socket.EAI_NONAME, f"test: no network for {host!r}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture(autouse=True)

@@ -40,19 +40,6 @@ HINT = (
 
 
 @pytest.fixture(autouse=True)
-def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every name lookup except the loopback address."""
-    real = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if host not in ("127.0.0.1", "localhost", b"127.0.0.1"):
-            raise socket.gaierror(socket.EAI_NONAME, f"test: no network for {host!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
-
-
-@pytest.fixture(autouse=True)
 def private_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder so stray relative writes are caught by ``outside_files``."""
     cwd = tmp_path / "cwd"

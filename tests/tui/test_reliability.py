@@ -13,7 +13,6 @@ import math
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -46,19 +45,6 @@ TMUX = shutil.which("tmux")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture(autouse=True)
-def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every name lookup except the loopback address."""
-    real = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if host not in ("127.0.0.1", "localhost", b"127.0.0.1"):
-            raise socket.gaierror(socket.EAI_NONAME, f"test: no network for {host!r}")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture(scope="module")
