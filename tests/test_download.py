@@ -32,7 +32,7 @@ from movielens_tui.paths import cache_dir
 
 HINT = (
     "pass --data PATH (an ml-100k folder or ml-100k.zip) or set MOVIELENS_TUI_DATA "
-    "to use a local copy"
+    "to use a local copy, or use --dataset ml-latest-small (it ships with the app)"
 )
 
 

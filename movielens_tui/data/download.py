@@ -20,7 +20,6 @@ from movielens_tui.data.registry import DatasetSpec
 from movielens_tui.errors import DownloadError
 
 Progress = Callable[[int, int], None]  # (bytes_done, bytes_total)
-MAX_MEMBER_BYTES = 256 * 1024 * 1024  # no MovieLens 100K/1M member comes close
 
 
 def dataset_dir(spec: DatasetSpec, cache: Path) -> Path:
@@ -57,7 +56,8 @@ class _PoochProgress:
 def _no_network_hint(spec: DatasetSpec) -> str:
     return (
         f"pass --data PATH (an {spec.folder} folder or {spec.zip_name}) "
-        "or set MOVIELENS_TUI_DATA to use a local copy"
+        "or set MOVIELENS_TUI_DATA to use a local copy, "
+        "or use --dataset ml-latest-small (it ships with the app)"
     )
 
 
@@ -146,8 +146,24 @@ def extract(zip_path: Path, spec: DatasetSpec, target: Path) -> Path:
                 raise DownloadError(
                     f"{zip_path}: not a {spec.name} zip, it lacks {', '.join(missing)}"
                 )
-            for name in sorted(wanted & by_name.keys()):
-                _extract_member(archive, by_name[name], tmp / PurePosixPath(name).name, zip_path)
+            chosen = [by_name[name] for name in sorted(wanted & by_name.keys())]
+            limit = spec.max_extracted
+            for info in chosen:
+                if info.file_size > limit:
+                    raise DownloadError(
+                        f"{zip_path}: member {info.filename} declares {info.file_size} bytes, "
+                        "far more than any MovieLens file; the zip is damaged or hostile, "
+                        "nothing was extracted"
+                    )
+            declared = sum(info.file_size for info in chosen)
+            if declared > limit:
+                raise DownloadError(
+                    f"{zip_path}: its {spec.name} files declare {declared} bytes in all, more "
+                    f"than {spec.name} ever holds ({limit}); the zip is damaged or hostile, "
+                    "nothing was extracted"
+                )
+            for info in chosen:
+                _extract_member(archive, info, tmp / PurePosixPath(info.filename).name, zip_path)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -181,12 +197,7 @@ def _remove_if_empty(folder: Path) -> None:
 def _extract_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, zip_path: Path
 ) -> None:
-    limit = min(info.file_size, MAX_MEMBER_BYTES)
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise DownloadError(
-            f"{zip_path}: member {info.filename} declares {info.file_size} bytes, far more than "
-            "any MovieLens file; the zip is damaged or hostile, nothing was extracted"
-        )
+    limit = info.file_size
     written = 0
     with archive.open(info) as source, open(dest, "wb") as out:
         while chunk := source.read(1 << 16):

@@ -1,4 +1,5 @@
-"""Parse and validate a MovieLens 100K folder into a :class:`Dataset`.
+"""The :class:`Dataset` every layout loads into, shared parsing helpers, and the ml-100k
+(``u.*``) layout.
 
 Ids are 0-based integers internally (``user``/``movie`` columns and row positions);
 the original MovieLens ids stay in ``users.user_id`` and ``movies.movie_id`` and are
@@ -30,6 +31,52 @@ ITEM_COLUMNS = ("movie_id", "title", "release_date", "video_release_date", "imdb
 RATING_COLUMNS = ("user_id", "movie_id", "rating", "unix_timestamp")
 GENRE_SEED = 0
 _BINARY_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ")
+DEMOGRAPHICS: tuple[str, ...] = ("age", "sex", "occupation")
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """The ratings a release allows: ``low`` to ``high`` in steps of ``step``."""
+
+    low: float = 1.0
+    high: float = 5.0
+    step: float = 1.0
+
+    @property
+    def half_stars(self) -> bool:
+        return self.step < 1.0
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """Every allowed rating, lowest first."""
+        n = int(round((self.high - self.low) / self.step))
+        return tuple(self.low + i * self.step for i in range(n + 1))
+
+    def allows(self, value: float) -> bool:
+        """Whether ``value`` is on the scale (within range and on a step)."""
+        if not self.low <= value <= self.high:
+            return False
+        steps = (value - self.low) / self.step
+        return abs(steps - round(steps)) < 1e-6
+
+    def invalid(self, ratings: np.ndarray) -> np.ndarray:
+        """Boolean mask of ``ratings`` that are off the scale."""
+        r = np.asarray(ratings, dtype=np.float64)
+        steps = (r - self.low) / self.step
+        with np.errstate(invalid="ignore"):
+            return ~((r >= self.low) & (r <= self.high) & (np.abs(steps - np.rint(steps)) < 1e-6))
+
+    def clip(self, predictions: np.ndarray) -> np.ndarray:
+        return np.clip(predictions, self.low, self.high)
+
+    def describe(self) -> str:
+        """E.g. "1 to 5" or "0.5 to 5 in half stars"."""
+        text = f"{self.low:g} to {self.high:g}"
+        return f"{text} in half stars" if self.half_stars else text
+
+
+WHOLE_STARS = RatingScale(1.0, 5.0, 1.0)
+HALF_STARS = RatingScale(0.5, 5.0, 0.5)
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +85,12 @@ class Dataset:
 
     ``users`` row *i* is internal user *i*; ``movies`` row *j* is internal movie *j*;
     ``ratings`` has int32 ``user`` / ``movie`` positions, float32 ``rating`` and int64
-    ``timestamp``.
+    ``timestamp``. ``movies`` always has ``movie_id``, ``title``, ``year`` (nullable),
+    ``genres`` (list), ``all_genres``, ``genre`` and one 0/1 column per genre. ``users``
+    always has ``user_id`` plus the columns named in ``user_attributes`` (ml-100k and
+    ml-1m: age, sex, occupation; the CSV releases and ml-10m: none). What differs
+    between releases is carried here, never assumed: ``scale`` (whole or half stars),
+    ``genres``, ``user_attributes`` and ``tags`` (user, movie, tag, timestamp; or None).
     """
 
     name: str
@@ -49,6 +101,10 @@ class Dataset:
     fingerprint: str
     path: Path | None = None
     occupations: tuple[str, ...] = ()
+    scale: RatingScale = WHOLE_STARS
+    user_attributes: tuple[str, ...] = DEMOGRAPHICS
+    tags: pd.DataFrame | None = None
+    layout: str = "100k"
     _user_pos: dict[int, int] = field(default_factory=dict, repr=False)
     _movie_pos: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -90,6 +146,11 @@ class Dataset:
                 f"{self.movies['movie_id'].min()} to {self.movies['movie_id'].max()})"
             ) from None
 
+    @property
+    def has_demographics(self) -> bool:
+        """Whether users carry age, sex and occupation."""
+        return all(a in self.user_attributes for a in DEMOGRAPHICS)
+
     def has_user(self, user_id: int) -> bool:
         return int(user_id) in self._user_pos
 
@@ -105,14 +166,13 @@ class Dataset:
         """A copy with one new user who rated ``{internal movie: rating}``.
 
         Returns the new dataset and the new user's internal position. The new user
-        gets the next free original id and a copy of no demographic data.
+        gets the next free original id and no demographic data.
         """
         new_pos = self.n_users
-        new_id = int(self.users["user_id"].max()) + 1
-        extra_user = pd.DataFrame(
-            {"user_id": [new_id], "age": [pd.NA], "sex": [""], "occupation": ["you"],
-             "zip_code": [""]}
-        )  # fmt: skip
+        new_id = int(self.users["user_id"].max()) + 1 if self.n_users else 1
+        defaults = {"user_id": new_id, "age": pd.NA, "sex": "", "occupation": "you",
+                    "zip_code": "", "age_band": "unknown"}  # fmt: skip
+        extra_user = pd.DataFrame({c: [defaults.get(c, pd.NA)] for c in self.users.columns})
         users = pd.concat([self.users, extra_user], ignore_index=True)
         extra = pd.DataFrame(
             {
@@ -133,6 +193,10 @@ class Dataset:
                 fingerprint=self.fingerprint,
                 path=self.path,
                 occupations=self.occupations,
+                scale=self.scale,
+                user_attributes=self.user_attributes,
+                tags=self.tags,
+                layout=self.layout,
             ),
             new_pos,
         )
@@ -375,13 +439,19 @@ def parse_movies(
     return frame
 
 
-def add_derived_columns(movies: pd.DataFrame, genres: Sequence[str], seed: int) -> None:
+def add_derived_columns(
+    movies: pd.DataFrame, genres: Sequence[str], seed: int, years: pd.Series | None = None
+) -> None:
     """``year`` (nullable), ``genres`` (list), ``all_genres`` ('-'-joined) and ``genre``.
 
-    ``genre`` is the colab's single random genre per movie, made reproducible by ``seed``.
+    ``movies`` holds one 0/1 column per genre. ``years`` defaults to the year of
+    ml-100k's ``release_date``. ``genre`` is the colab's single random genre per movie,
+    made reproducible by ``seed``.
     """
-    dates = pd.to_datetime(movies["release_date"], format="%d-%b-%Y", errors="coerce")
-    movies["year"] = dates.dt.year.astype("Int64")
+    if years is None:
+        dates = pd.to_datetime(movies["release_date"], format="%d-%b-%Y", errors="coerce")
+        years = dates.dt.year
+    movies["year"] = pd.Series(years, index=movies.index).astype("Int64")
     flags = movies[list(genres)].to_numpy().astype(bool)
     names = list(genres)
     lists = [[names[i] for i in np.flatnonzero(row)] for row in flags]
@@ -399,10 +469,11 @@ def parse_ratings(
     user_pos: dict[int, int],
     movie_pos: dict[int, int],
     filename: str = "u.data",
+    scale: RatingScale = WHOLE_STARS,
 ) -> pd.DataFrame:
     """A u.data-format file (tab: user_id, movie_id, rating, unix_timestamp).
 
-    Returns internal positions; unknown users or movies, ratings outside 1-5 and a
+    Returns internal positions; unknown users or movies, ratings off the scale and a
     user rating the same movie twice are refused with the line number.
     """
     fast = _fast_ratings(raw)
@@ -417,19 +488,50 @@ def parse_ratings(
             ("user_id", "movie_id", "unix_timestamp"),
             ("rating",),
         )
+    return ratings_from_frame(
+        frame, numbers, user_pos, movie_pos, filename, scale, ("u.user", "u.item"), False
+    )
+
+
+def ratings_from_frame(
+    frame: pd.DataFrame,
+    numbers: np.ndarray,
+    user_pos: dict[int, int],
+    movie_pos: dict[int, int],
+    filename: str,
+    scale: RatingScale,
+    sources: tuple[str, str],
+    check_steps: bool = True,
+) -> pd.DataFrame:
+    """Validate parsed ratings (columns as :data:`RATING_COLUMNS`) into internal positions.
+
+    ``numbers`` holds each row's line number; ``sources`` names the users and movies
+    files for the "unknown user/movie" message. ``check_steps`` also refuses ratings
+    between the scale's steps (ml-100k's loader accepts any number in range, as always).
+    """
     ts = frame["unix_timestamp"]
     rating = frame["rating"]
-    out_of_range = ((rating < 1) | (rating > 5)).to_numpy()
-    if out_of_range.any():
-        row = int(np.flatnonzero(out_of_range)[0])
+    values = rating.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        outside = ~((values >= scale.low) & (values <= scale.high))
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
         raise DataError(
-            f"{filename} line {numbers[row]}: rating {rating.iloc[row]:g} is outside 1 to 5"
+            f"{filename} line {numbers[row]}: rating {rating.iloc[row]:g} is outside "
+            f"{scale.low:g} to {scale.high:g}"
+        )
+    off_step = scale.invalid(values) if check_steps else outside
+    if off_step.any():
+        row = int(np.flatnonzero(off_step)[0])
+        raise DataError(
+            f"{filename} line {numbers[row]}: rating {rating.iloc[row]:g} is not on this "
+            f"dataset's scale ({scale.describe()}); fix or remove that line"
         )
     users = _positions(frame["user_id"].to_numpy(), user_pos)
     movies = _positions(frame["movie_id"].to_numpy(), movie_pos)
     for what, original, mapped, source in (
-        ("user", frame["user_id"], users, "u.user"),
-        ("movie", frame["movie_id"], movies, "u.item"),
+        ("user", frame["user_id"], users, sources[0]),
+        ("movie", frame["movie_id"], movies, sources[1]),
     ):
         missing = mapped < 0
         if missing.any():
@@ -557,5 +659,8 @@ def load_folder(folder: Path, name: str = "ml-100k", genre_seed: int = GENRE_SEE
 
 
 def read_ratings_file(path: Path, dataset: Dataset) -> pd.DataFrame:
-    """Read a u.data-format file (e.g. ``u1.base``) against ``dataset``'s users and movies."""
-    return parse_ratings(read_bytes(Path(path)), dataset._user_pos, dataset._movie_pos, str(path))
+    """Read a ratings file in ``dataset``'s own layout (``u1.base``, a ``ratings.dat`` or a
+    ``ratings.csv`` subset) against its users and movies."""
+    from movielens_tui.data.layouts import read_ratings
+
+    return read_ratings(Path(path), dataset)
