@@ -62,3 +62,23 @@ def ml100k_dir() -> Path:
 @pytest.fixture(scope="session")
 def ml100k(ml100k_dir: Path) -> Dataset:
     return load_folder(ml100k_dir)
+
+
+@pytest.fixture(scope="session")
+def latest_small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real ml-latest-small, extracted from the copy bundled in the package (never skips)."""
+    from movielens_tui.data import registry
+    from movielens_tui.data.download import extract
+
+    spec = registry.get("ml-latest-small")
+    bundled = registry.bundled_zip(spec)
+    assert bundled is not None, "the package must ship ml-latest-small.zip"
+    return extract(bundled, spec, tmp_path_factory.mktemp("latest") / spec.folder)
+
+
+@pytest.fixture(scope="session")
+def latest_small(latest_small_dir: Path) -> Dataset:
+    """The real ml-latest-small as a Dataset (610 users, 9,742 movies, 100,836 ratings)."""
+    from movielens_tui.data import layouts, registry
+
+    return layouts.load(latest_small_dir, registry.get("ml-latest-small"))
