@@ -18,7 +18,14 @@ def stats_tables(report: dict[str, Any]) -> Iterator[Table]:
     head.add_row("ratings", f"{report['ratings']:,}")
     head.add_row("density", f"{report['density']:.2%}")
     head.add_row("mean rating", f"{report['mean_rating']:.3f}")
-    head.add_row("mean user age", f"{report['mean_age']:.2f}")
+    if report.get("mean_age") is not None:
+        head.add_row("mean user age", f"{report['mean_age']:.2f}")
+    scale = report.get("rating_scale")
+    if scale:
+        half = " in half stars" if scale["step"] < 1 else ""
+        head.add_row("rating scale", f"{scale['min']:g} to {scale['max']:g}{half}")
+    if report.get("tags"):
+        head.add_row("tags", f"{report['tags']:,}")
     yield head
 
     hist = Table(title="Rating histogram")
@@ -42,6 +49,9 @@ def stats_tables(report: dict[str, Any]) -> Iterator[Table]:
         )
     yield dist
 
+    if not report["by_occupation"]:  # no demographics in this release
+        yield from _top_tables(report)
+        return
     groups = Table(title="By occupation")
     groups.add_column("occupation")
     groups.add_column("users", justify="right")
@@ -52,7 +62,10 @@ def stats_tables(report: dict[str, Any]) -> Iterator[Table]:
             name, str(row["users"]), f"{row['ratings_per_user']:.1f}", f"{row['mean_rating']:.3f}"
         )
     yield groups
+    yield from _top_tables(report)
 
+
+def _top_tables(report: dict[str, Any]) -> Iterator[Table]:
     yield movie_table("Top movies by number of ratings", report["top_by_count"])
     yield movie_table(
         f"Top movies by mean rating (at least {report['min_ratings']} ratings)",

@@ -32,35 +32,52 @@ class Summary:
     ratings: int
     density: float
     mean_rating: float
-    mean_age: float
-    histogram: dict[int, int]  # rating value -> count
+    mean_age: float  # NaN when the dataset has no ages
+    histogram: dict[float, int]  # every value on the dataset's scale -> count
+
+
+def rating_histogram(dataset: Dataset) -> dict[float, int]:
+    """Count per value of the dataset's scale (half-star bins where it has half stars)."""
+    scale = dataset.scale
+    r = dataset.ratings["rating"].to_numpy(dtype=np.float64)
+    bins = np.rint((r - scale.low) / scale.step).astype(np.int64)
+    counts = np.bincount(bins[(bins >= 0) & (bins < len(scale.values))],
+                         minlength=len(scale.values))  # fmt: skip
+    return {float(v): int(c) for v, c in zip(scale.values, counts, strict=True)}
+
+
+def rating_label(value: float) -> str:
+    """``4`` for whole stars, ``3.5`` for half stars."""
+    return f"{value:g}"
 
 
 def summary(dataset: Dataset) -> Summary:
     r = dataset.ratings["rating"].to_numpy()
-    values, counts = np.unique(np.rint(r).astype(int), return_counts=True)
-    hist = {int(v): 0 for v in range(1, 6)} | {
-        int(v): int(c) for v, c in zip(values, counts, strict=True)
-    }
-    ages = pd.to_numeric(dataset.users["age"], errors="coerce")
+    ages = (
+        pd.to_numeric(dataset.users["age"], errors="coerce")
+        if "age" in dataset.user_attributes
+        else pd.Series(dtype=float)
+    )
     return Summary(
         users=dataset.n_users,
         movies=dataset.n_movies,
         ratings=dataset.n_ratings,
         density=dataset.n_ratings / max(1, dataset.n_users * dataset.n_movies),
         mean_rating=float(r.mean()) if len(r) else float("nan"),
-        mean_age=float(ages.mean()),
-        histogram=hist,
+        mean_age=float(ages.mean()) if ages.notna().any() else float("nan"),
+        histogram=rating_histogram(dataset),
     )
 
 
 def user_table(dataset: Dataset) -> pd.DataFrame:
-    """Per user: count and mean of ratings, with demographics and an age band."""
+    """Per user: count and mean of ratings, with demographics and an age band where the
+    dataset has them (ml-1m's own bands; ml-100k's ages banded here)."""
     grouped = dataset.ratings.groupby("user")["rating"].agg(["count", "mean"])
     table = dataset.users.copy()
     table["count"] = grouped["count"].reindex(range(dataset.n_users), fill_value=0).to_numpy()
     table["mean"] = grouped["mean"].reindex(range(dataset.n_users)).to_numpy()
-    table["age_band"] = age_band(table["age"])
+    if "age" in dataset.user_attributes and "age_band" not in table:
+        table["age_band"] = age_band(table["age"])
     return table
 
 
@@ -142,6 +159,7 @@ def report(dataset: Dataset, top: int = 10, min_ratings: int = 20) -> dict[str, 
     s = summary(dataset)
     users = user_table(dataset)
     movies = movie_table(dataset)
+    has = set(dataset.user_attributes)
     return {
         "dataset": dataset.name,
         "users": s.users,
@@ -149,13 +167,20 @@ def report(dataset: Dataset, top: int = 10, min_ratings: int = 20) -> dict[str, 
         "ratings": s.ratings,
         "density": round(s.density, 6),
         "mean_rating": round(s.mean_rating, 4),
-        "mean_age": round(s.mean_age, 2),
-        "rating_histogram": {str(k): v for k, v in s.histogram.items()},
+        "mean_age": round(s.mean_age, 2) if "age" in has else None,
+        "rating_scale": {
+            "min": dataset.scale.low,
+            "max": dataset.scale.high,
+            "step": dataset.scale.step,
+        },  # fmt: skip
+        "user_attributes": list(dataset.user_attributes),
+        "tags": 0 if dataset.tags is None else int(len(dataset.tags)),
+        "rating_histogram": {rating_label(k): v for k, v in s.histogram.items()},
         "ratings_per_user": _describe(users["count"]),
         "ratings_per_movie": _describe(movies["count"]),
-        "by_occupation": _group(users, "occupation"),
-        "by_sex": _group(users, "sex"),
-        "by_age_band": _group(users, "age_band"),
+        "by_occupation": _group(users, "occupation") if "occupation" in has else {},
+        "by_sex": _group(users, "sex") if "sex" in has else {},
+        "by_age_band": _group(users, "age_band") if "age" in has else {},
         "by_genre": {g: _describe(filter_movies(movies, g)["count"]) for g in dataset.genres},
         "min_ratings": min_ratings,
         "top_by_count": _movie_rows(top_by_count(movies, top)),
