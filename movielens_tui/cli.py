@@ -26,7 +26,15 @@ def _common() -> argparse.ArgumentParser:
         "--data",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="an ml-100k folder or zip (default: $MOVIELENS_TUI_DATA, else the verified download)",
+        help="a local MovieLens folder or zip (default: $MOVIELENS_TUI_DATA, else the "
+        "verified download)",
+    )
+    common.add_argument(
+        "--dataset",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="which release: ml-100k (default), ml-latest-small (bundled, offline), ml-1m, "
+        "ml-10m, ml-20m, ml-25m, ml-32m; see `datasets`",
     )
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
@@ -62,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--model", metavar="FILE", help="open the app with this saved model")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    datasets = sub.add_parser(
+        "datasets", parents=[common], help="the MovieLens releases, their sizes, what is cached"
+    )
+    _json_flag(datasets)
 
     stats = sub.add_parser("stats", parents=[common], help="dataset statistics")
     stats.add_argument("--top", type=int, default=10, help="rows in the top lists (default 10)")
@@ -104,9 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--preset", default="biased-mf")
     evaluate.add_argument("--seed", type=int, default=0)
     how = evaluate.add_mutually_exclusive_group()
-    how.add_argument("--folds", action="store_true", help="canonical u1..u5 folds (default)")
+    how.add_argument(
+        "--folds",
+        action="store_true",
+        help="the dataset's default folds (default): canonical u1..u5 on ml-100k, "
+        "seeded 5-fold elsewhere",
+    )
+    how.add_argument("--kfold", type=int, metavar="K", help="seeded K-fold by rating")
     how.add_argument("--holdout", type=float, metavar="F", help="random holdout fraction")
-    how.add_argument("--train", metavar="FILE", help="a u.data-format training file")
+    how.add_argument(
+        "--temporal", type=int, metavar="N", help="hold out each user's latest N ratings"
+    )
+    how.add_argument(
+        "--train", metavar="FILE", help="a training file in the dataset's own ratings layout"
+    )
     evaluate.add_argument("--test", metavar="FILE", help="the matching test file (with --train)")
     evaluate.add_argument(
         "--set", metavar="NAME=VALUE", action="append", default=[], help="override hyperparameters"
@@ -134,9 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     data = getattr(args, "data", None)
+    args.dataset_name = getattr(args, "dataset", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     handlers: dict[str | None, Callable[[argparse.Namespace, Any], int]] = {
         None: _cmd_app,
+        "datasets": _cmd_datasets,
         "stats": _cmd_stats,
         "train": _cmd_train,
         "evaluate": _cmd_evaluate,
@@ -146,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from movielens_tui.errors import MovieLensError
 
     try:
+        if args.dataset_name is not None:
+            from movielens_tui.data import registry
+
+            registry.get(args.dataset_name)  # an unknown name fails here, before any work
         return handlers[args.command](args, data)
     except MovieLensError as exc:
         if debug:
@@ -171,35 +201,50 @@ def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     return Console(stderr=stderr, highlight=False)
 
 
-def _load_dataset(data: str | None, quiet: bool = False):  # noqa: ANN202
-    """Load the dataset, showing a download progress bar on stderr if one is needed."""
-    from movielens_tui.data import source
+def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = False):  # noqa: ANN202
+    """Load the dataset, showing a download progress bar on stderr if one is needed.
 
-    if quiet:
-        return source.load(data)
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+    When the default download fails with nothing local given, the error says how to get
+    ml-100k and names the bundled ml-latest-small (headless commands never switch
+    silently)."""
+    from movielens_tui.data import registry, source
+    from movielens_tui.errors import DownloadError
 
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    )
-    task = None
+    name = args.dataset_name
+    label = name or registry.DEFAULT
+    progress = None
+    bar = None
+    if not quiet:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    def progress(done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task("Downloading ml-100k", total=total)
-        bar.update(task, completed=done, total=total)
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=_console(stderr=True),
+            transient=True,
+        )
+        task = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                assert bar is not None
+                bar.start()
+                task = bar.add_task(f"Downloading {label}", total=total)
+            bar.update(task, completed=done, total=total)
 
     try:
-        return source.load(data, progress=progress)
+        return source.load(data, name, progress=progress)
+    except DownloadError as exc:
+        if data or os.environ.get(source.DATA_ENV):
+            raise
+        raise DownloadError(
+            f"{str(exc).split('; pass --data')[0]}; {source.offline_hint(label)}"
+        ) from None
     finally:
-        if task is not None:
+        if bar is not None and bar.live.is_started:
             bar.stop()
 
 
@@ -223,13 +268,37 @@ def _json_default(value: Any) -> Any:
 def _cmd_app(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.tui.app import run_app
 
-    return run_app(data=data, model_path=args.model, debug=bool(getattr(args, "debug", False)))
+    return run_app(
+        data=data,
+        model_path=args.model,
+        debug=bool(getattr(args, "debug", False)),
+        dataset_name=args.dataset_name,
+    )
+
+
+def _cmd_datasets(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.data import catalogue
+
+    rows = catalogue.rows()
+    if args.json:
+        _print_json(rows)
+        return 0
+    from rich.table import Table
+
+    table = Table(title="MovieLens releases")
+    for column, justify in (("name", "left"), ("MB", "right"), ("", "left"), ("about", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        state = "bundled" if row["bundled"] else ("cached" if row["cached"] else "")
+        table.add_row(row["name"], f"{row['bytes'] / 1e6:.1f}", state, row["summary"])
+    _console().print(table)
+    return 0
 
 
 def _cmd_stats(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.data import stats
 
-    dataset = _load_dataset(data, quiet=args.json)
+    dataset = _load_dataset(args, data, quiet=args.json)
     report = stats.report(dataset, top=args.top, min_ratings=args.min_ratings)
     if args.json:
         _print_json(report)
@@ -245,22 +314,22 @@ def _cmd_stats(args: argparse.Namespace, data: str | None) -> int:
 def _cmd_train(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import train_command
 
-    return train_command(args, _load_dataset(data, quiet=args.json))
+    return train_command(args, _load_dataset(args, data, quiet=args.json))
 
 
 def _cmd_evaluate(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import evaluate_command
 
-    return evaluate_command(args, _load_dataset(data, quiet=args.json))
+    return evaluate_command(args, _load_dataset(args, data, quiet=args.json))
 
 
 def _cmd_neighbors(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import neighbors_command
 
-    return neighbors_command(args, _load_dataset(data, quiet=args.json))
+    return neighbors_command(args, _load_dataset(args, data, quiet=args.json))
 
 
 def _cmd_recommend(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import recommend_command
 
-    return recommend_command(args, _load_dataset(data, quiet=args.json))
+    return recommend_command(args, _load_dataset(args, data, quiet=args.json))

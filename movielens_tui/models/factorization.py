@@ -565,7 +565,9 @@ def _make_distributed_batches(strategy, batch: int):
     return run
 
 
-def _biased_sq_error(arrays: list[np.ndarray], data: tuple, mu: float) -> float:
+def _biased_sq_error(
+    arrays: list[np.ndarray], data: tuple, mu: float, bounds: tuple[float, float] = (1.0, 5.0)
+) -> float:
     """Σ (clipped prediction − rating)² over ``data`` (numpy arrays), in bounded chunks."""
     P, Q, bu, bm = arrays
     users, movies, ratings = data
@@ -573,7 +575,7 @@ def _biased_sq_error(arrays: list[np.ndarray], data: tuple, mu: float) -> float:
     for start in range(0, len(ratings), EVAL_CHUNK):
         u, m = users[start : start + EVAL_CHUNK], movies[start : start + EVAL_CHUNK]
         pred = mu + bu[u] + bm[m] + np.einsum("ij,ij->i", P[u], Q[m])
-        err = np.clip(pred, 1.0, 5.0) - ratings[start : start + EVAL_CHUNK]
+        err = np.clip(pred, *bounds) - ratings[start : start + EVAL_CHUNK]
         total += float(np.dot(err, err))
     return total
 
@@ -701,7 +703,8 @@ def fit_biased(
         metrics = {"train_rmse": float(np.sqrt(sq_sum / n_train))}
         arrays = current()  # the averaged weights once averaging has started
         if test_data is not None:
-            test_sq = _biased_sq_error(arrays, test_data, mu)
+            bounds = (dataset.scale.low, dataset.scale.high)
+            test_sq = _biased_sq_error(arrays, test_data, mu, bounds)
             metrics["test_rmse"] = float(np.sqrt(test_sq / len(test)))
         reporter.report(epoch, metrics, lambda arrays=arrays: model_of(arrays))
     return model_of(current())

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movielens_tui.errors import ModelError
-from movielens_tui.models.trained import TrainedModel
+from movielens_tui.models.trained import RATING_RANGE, TrainedModel
 from movielens_tui.paths import atomic_write_bytes, models_dir
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def to_bytes(model: TrainedModel) -> bytes:
         "dataset_fingerprint": model.dataset_fingerprint,
         "fit_seconds": float(model.fit_seconds),
         "global_mean": float(model.global_mean),
+        "rating_range": [float(v) for v in model.rating_range],
     }
     arrays: dict[str, np.ndarray] = {
         METADATA_KEY: np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8),
@@ -154,10 +155,21 @@ def from_bytes(raw: bytes, source: str = "model") -> TrainedModel:
             dataset_name=str(metadata.get("dataset_name", "")),
             dataset_fingerprint=str(metadata.get("dataset_fingerprint", "")),
             fit_seconds=float(metadata.get("fit_seconds", 0.0)),
+            rating_range=_rating_range(metadata.get("rating_range")),
             extra=extra,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{damaged} (metadata field {exc}); retrain and save it again") from None
+
+
+def _rating_range(value: object) -> tuple[float, float]:
+    """The saved scale, or the 1-5 default of files written before datasets had scales."""
+    if value is None:
+        return RATING_RANGE
+    low, high = (float(v) for v in value)  # type: ignore[union-attr]
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError("rating_range")
+    return low, high
 
 
 def _check_array(value: np.ndarray, name: str, damaged: str, ndim: int) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
 
 RATING_KINDS = frozenset({"mf", "regularized", "biased-mf"})
-RATING_RANGE = (1.0, 5.0)
+RATING_RANGE = (1.0, 5.0)  # the default scale (ml-100k, ml-1m); models keep their own
 
 
 @dataclass
@@ -47,6 +47,7 @@ class TrainedModel:
     dataset_name: str = ""
     dataset_fingerprint: str = ""
     fit_seconds: float = 0.0
+    rating_range: tuple[float, float] = RATING_RANGE  # the training data's scale
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ shape
@@ -109,7 +110,7 @@ class TrainedModel:
     def predict(self, users: np.ndarray, movies: np.ndarray, clip: bool = True) -> np.ndarray:
         """Predicted ratings for pairs of internal positions (rating models only).
 
-        ``clip`` limits predictions to the 1-5 rating scale (as Surprise does).
+        ``clip`` limits predictions to the training data's rating scale (as Surprise does).
         """
         if not self.is_rating_model or self.user_embeddings is None:
             raise ModelError(f"{self.preset} is a ranking model; it does not predict ratings")
@@ -125,7 +126,7 @@ class TrainedModel:
             out += self.user_bias[users]
         if self.movie_bias is not None:
             out += self.movie_bias[movies]
-        return np.clip(out, *RATING_RANGE) if clip else out
+        return np.clip(out, *self.rating_range) if clip else out
 
 
 def softmax_tower(model: TrainedModel, movie_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

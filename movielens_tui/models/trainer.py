@@ -260,6 +260,7 @@ def _finish(
     model.history = list(reporter.history)
     model.dataset_name = dataset.name
     model.dataset_fingerprint = dataset.fingerprint
+    model.rating_range = (float(dataset.scale.low), float(dataset.scale.high))
     previous = init.fit_seconds if init is not None else 0.0
     model.fit_seconds = previous + (time.perf_counter() - started)
     return model
