@@ -133,14 +133,22 @@ def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
     from movielens_tui import evaluate
     from movielens_tui.cli import _console, _print_json
 
-    if args.test and not args.train:
+    # No flag (or --folds): the dataset's default folds (u1-u5 on ml-100k, else 5-fold).
+    train, test = getattr(args, "train", None), getattr(args, "test", None)
+    kfold, holdout = getattr(args, "kfold", None), getattr(args, "holdout", None)
+    temporal = getattr(args, "temporal", None)
+    if test and not train:
         raise ParamError("--test", "needs --train FILE as well")
-    if args.train:
-        if not args.test:
+    if train:
+        if not test:
             raise ParamError("--train", "needs --test FILE as well")
-        protocol = evaluate.Protocol.files(args.train, args.test)
-    elif args.holdout is not None:
-        protocol = evaluate.Protocol.holdout(args.holdout)
+        protocol = evaluate.Protocol.files(train, test)
+    elif kfold is not None:
+        protocol = evaluate.Protocol.kfold(kfold)
+    elif holdout is not None:
+        protocol = evaluate.Protocol.holdout(holdout)
+    elif temporal is not None:
+        protocol = evaluate.Protocol.temporal(temporal)
     else:
         protocol = evaluate.Protocol.canonical()
     overrides = parse_overrides(args)

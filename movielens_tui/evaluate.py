@@ -7,7 +7,7 @@ Ranking protocol (issue 3, section 5): for each test user, rank every movie the 
 not rated in train; the relevant movies are all the user's test ratings (any value) that
 are not in their train ratings; precision@k, recall@k and NDCG@k are averaged over the
 test users with at least one relevant movie. Rating metrics (RMSE, MAE) apply to rating
-models only; predictions are clipped to the 1-5 scale as Surprise does.
+models only; predictions are clipped to the dataset's rating scale as Surprise does.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -265,7 +265,7 @@ def model_scorer(model: TrainedModel, train: pd.DataFrame) -> Scorer:
 
 
 def rating_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, float]:
-    """RMSE and MAE of a rating model on ``test`` (predictions clipped to 1-5)."""
+    """RMSE and MAE of a rating model on ``test`` (predictions clipped to its rating scale)."""
     predicted = model.predict(test["user"].to_numpy(), test["movie"].to_numpy(), clip=True)
     actual = test["rating"].to_numpy()
     return {"rmse": rmse(predicted, actual), "mae": mae(predicted, actual)}
@@ -276,17 +276,26 @@ def rating_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Protocol:
-    """How to cut train/test: canonical ``uK`` folds, one file pair, or a random holdout."""
+    """How to cut train/test: the dataset's default folds, canonical ``uK`` folds, seeded
+    k-fold, a per-user temporal split, one file pair, or a random holdout.
 
-    kind: str  # "folds" | "files" | "holdout"
+    ``Protocol.canonical()`` without fold numbers means the dataset's default folds: the
+    canonical ``u1``-``u5`` files when its folder has them (ml-100k), otherwise a seeded
+    5-fold by rating. :meth:`resolve` turns it into the concrete protocol for a dataset.
+    """
+
+    kind: str  # "folds" | "kfold" | "temporal" | "files" | "holdout"
     folds: tuple[int, ...] | None = None
     train: Path | None = None
     test: Path | None = None
     fraction: float = 0.1
+    k: int = 5
+    n_latest: int | None = None  # temporal: ratings per user; None = ``fraction`` of them
 
     @classmethod
     def canonical(cls, folds: Sequence[int] | None = None) -> Protocol:
-        """``u1`` to ``u5`` (or the given fold numbers) from the dataset folder."""
+        """The dataset's default folds, or the given ``uK`` fold numbers (1-5), which
+        must then be in the dataset folder."""
         if folds is not None:
             bad = [k for k in folds if k not in range(1, 6)]
             if bad or not folds:
@@ -295,7 +304,28 @@ class Protocol:
         return cls("folds", folds=folds)
 
     @classmethod
+    def kfold(cls, k: int = 5) -> Protocol:
+        """Seeded k-fold by rating (the evaluation's ``seed`` shuffles the ratings)."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= 100:
+            raise ParamError("kfold", f"{k} must be a whole number of folds from 2 to 100")
+        return cls("kfold", k=int(k))
+
+    @classmethod
+    def temporal(cls, n: float = 1) -> Protocol:
+        """Each user's latest ``n`` ratings as test (``n`` >= 1, whole), or their latest
+        fraction ``n`` (0 < ``n`` < 1); see :func:`splits.temporal_split` for the rule."""
+        n = float(n)
+        if 0.0 < n < 1.0:
+            return cls("temporal", fraction=n)
+        if not (n >= 1 and n.is_integer()):
+            raise ParamError(
+                "temporal", f"{n:g} must be a whole number of ratings (>= 1) or a fraction"
+            )
+        return cls("temporal", n_latest=int(n))
+
+    @classmethod
     def files(cls, train: str | Path, test: str | Path) -> Protocol:
+        """One train/test pair of ratings files in the dataset's own layout."""
         return cls("files", train=Path(train), test=Path(test))
 
     @classmethod
@@ -304,36 +334,60 @@ class Protocol:
             raise ParamError("holdout", f"{fraction} must be between 0 and 1 (e.g. 0.1)")
         return cls("holdout", fraction=float(fraction))
 
-    def describe(self) -> str:
-        if self.kind == "folds":
+    def resolve(self, dataset: Dataset) -> Protocol:
+        """The concrete protocol for ``dataset``: the default folds become ``u1``-``u5``
+        when the folder has them, else a seeded 5-fold; anything else is unchanged."""
+        if self.kind != "folds" or self.folds:
+            return self
+        found = splits.available_folds(dataset.path)
+        return replace(self, folds=tuple(found)) if found else Protocol.kfold(5)
+
+    def describe(self, dataset: Dataset | None = None, seed: int = 0) -> str:
+        """A short description; with ``dataset``, of what :meth:`resolve` picks for it."""
+        p = self.resolve(dataset) if dataset is not None else self
+        if p.kind == "folds":
+            if not p.folds:
+                return "default folds (canonical u1-u5, else seeded 5-fold)"
             return "canonical folds " + (
-                ",".join(f"u{k}" for k in self.folds) if self.folds else "u1-u5"
+                "u1-u5" if p.folds == (1, 2, 3, 4, 5) else ",".join(f"u{k}" for k in p.folds)
             )
-        if self.kind == "files":
-            return f"train {self.train} / test {self.test}"
-        return f"random holdout {self.fraction:g}"
+        if p.kind == "kfold":
+            return f"seeded {p.k}-fold (seed {seed})"
+        if p.kind == "temporal":
+            if p.n_latest is not None:
+                what = "rating" if p.n_latest == 1 else f"{p.n_latest} ratings"
+                return f"per-user temporal: latest {what}"
+            return f"per-user temporal: latest {p.fraction * 100:g}% of ratings"
+        if p.kind == "files":
+            return f"train {p.train} / test {p.test}"
+        return f"random holdout {p.fraction:g} (seed {seed})"
 
     def splits(self, dataset: Dataset, seed: int = 0) -> Iterator[tuple[str, Any, Any]]:
         """Yield ``(name, train_df, test_df)`` per fold."""
-        if self.kind == "folds":
-            folds = self.folds or tuple(splits.available_folds(dataset.path))
-            if not folds:
-                raise DataError(
-                    f"{dataset.path or dataset.name} has no u1.base/u1.test ... u5 folds; "
-                    "use an original ml-100k folder, --train/--test or --holdout"
-                )
-            for k in folds:
+        p = self.resolve(dataset)
+        if p.kind == "folds":
+            for k in p.folds or ():
                 yield (f"u{k}", *splits.canonical_fold(dataset, k))
-        elif self.kind == "files":
-            assert self.train is not None and self.test is not None
-            yield (self.train.name, *splits.train_test_files(dataset, self.train, self.test))
-        elif self.kind == "holdout":
+        elif p.kind == "kfold":
+            for i, split in enumerate(splits.kfold(dataset.ratings, p.k, seed), start=1):
+                yield (f"fold{i}", *split)
+        elif p.kind == "temporal":
+            if p.n_latest is not None:
+                split = splits.temporal_split(dataset.ratings, p.n_latest)
+                yield (f"temporal-{p.n_latest}", *split)
+            else:
+                split = splits.temporal_split(dataset.ratings, fraction=p.fraction)
+                yield (f"temporal-{p.fraction:g}", *split)
+        elif p.kind == "files":
+            assert p.train is not None and p.test is not None
+            yield (p.train.name, *splits.train_test_files(dataset, p.train, p.test))
+        elif p.kind == "holdout":
             yield (
-                f"holdout-{self.fraction:g}",
-                *splits.split_dataframe(dataset.ratings, self.fraction, seed),
+                f"holdout-{p.fraction:g}",
+                *splits.split_dataframe(dataset.ratings, p.fraction, seed),
             )
         else:
-            raise ParamError("protocol", f"unknown protocol {self.kind!r}")
+            raise ParamError("protocol", f"unknown protocol {p.kind!r}")
 
 
 # --------------------------------------------------------------------------- reports
@@ -456,7 +510,7 @@ def evaluate(
         preset_obj = get_preset(preset)
         kind, preset = preset_obj.kind, preset_obj.name
         resolved = resolve_params(preset_obj, params or {})
-    report = EvaluationReport(preset, kind, resolved, protocol.describe(), seed)
+    report = EvaluationReport(preset, kind, resolved, protocol.describe(dataset, seed), seed)
     folds = list(protocol.splits(dataset, seed))
     for index, (name, train, test) in enumerate(folds):
         if should_stop is not None and should_stop():

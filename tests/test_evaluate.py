@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -218,7 +220,7 @@ def test_holdout_and_file_protocols(small_dataset, small_data_dir) -> None:
 
 def test_missing_folds_and_bad_files_give_clear_errors(small_dataset, tmp_path) -> None:
     with pytest.raises(DataError, match="u1.base"):
-        list(Protocol.canonical().splits(_without_path(small_dataset)))
+        list(Protocol.canonical([1]).splits(_without_path(small_dataset)))
     with pytest.raises(DataError, match="missing"):
         evaluate(small_dataset, "popularity", protocol=Protocol.files(tmp_path / "a", "b"))
 
@@ -289,3 +291,92 @@ def test_metrics_match_a_plain_loop(case: tuple, k: int, coarse: bool) -> None:
         assert (m[f"precision_at_{k}"], m[f"recall_at_{k}"], m[f"ndcg_at_{k}"]) == pytest.approx(
             (p, r, n)
         )
+
+
+# --------------------------------------------------------------------------- k-fold, temporal
+
+
+def test_kfold_and_temporal_protocol_validation() -> None:
+    for bad in (1, 0, 2.5, True):
+        with pytest.raises(ParamError):
+            Protocol.kfold(bad)
+    for bad in (0, -1, 1.5, 1.0001):
+        with pytest.raises(ParamError):
+            Protocol.temporal(bad)
+    assert Protocol.kfold(3).describe(seed=4) == "seeded 3-fold (seed 4)"
+    assert Protocol.temporal(1).describe() == "per-user temporal: latest rating"
+    assert Protocol.temporal(5.0).describe() == "per-user temporal: latest 5 ratings"
+    assert Protocol.temporal(0.2).describe() == "per-user temporal: latest 20% of ratings"
+    assert "default folds" in Protocol.canonical().describe()
+
+
+def test_default_folds_are_canonical_on_ml100k_else_seeded_5fold(small_dataset, tmp_path) -> None:
+    from movielens_tui.data.movielens import load_folder
+    from movielens_tui.data.synthetic import write_movielens_folder
+
+    assert Protocol.canonical().describe(small_dataset) == "canonical folds u1-u5"
+    bare = load_folder(write_movielens_folder(tmp_path / "ml-100k", folds=False))
+    assert not list(bare.path.glob("u1.*"))
+    assert Protocol.canonical().describe(bare, seed=2) == "seeded 5-fold (seed 2)"
+    report = evaluate(bare, "popularity", seed=2)
+    assert report.protocol == "seeded 5-fold (seed 2)"
+    assert [f.name for f in report.folds] == [f"fold{i}" for i in range(1, 6)]
+    assert sum(f.n_test for f in report.folds) == bare.n_ratings
+    assert all(f.n_train + f.n_test == bare.n_ratings for f in report.folds)
+    same = evaluate(bare, "popularity", protocol=Protocol.kfold(5), seed=2)
+    assert same.mean == report.mean
+    other = evaluate(bare, "popularity", protocol=Protocol.kfold(5), seed=3)
+    assert other.mean != report.mean
+
+
+def test_kfold_and_temporal_on_latest_small(latest_small) -> None:
+    assert Protocol.canonical().describe(latest_small) == "seeded 5-fold (seed 0)"
+    report = evaluate(latest_small, "popularity", protocol=Protocol.kfold(3), seed=1)
+    assert report.protocol == "seeded 3-fold (seed 1)" and len(report.folds) == 3
+    assert sum(f.n_test for f in report.folds) == latest_small.n_ratings
+    assert 0.0 < report.mean["precision_at_10"] <= 1.0
+    params = {"epochs": 1, "dim": 8}
+    temporal = evaluate(latest_small, "biased-mf", params, Protocol.temporal(5))
+    (fold,) = temporal.folds
+    assert fold.name == "temporal-5" and fold.n_test == 5 * latest_small.n_users
+    assert temporal.protocol == "per-user temporal: latest 5 ratings"
+    scale = latest_small.scale.values
+    assert 0.0 < fold.metrics["rmse"] < scale[-1] - scale[0]
+    assert 0.0 <= fold.metrics["ndcg_at_10"] <= 1.0 and fold.n_ranked_users > 0
+
+
+def _evaluate_args(**flags) -> argparse.Namespace:
+    base = dict(preset="popularity", seed=0, json=True, set=None, folds=False, kfold=None,
+                holdout=None, temporal=None, train=None, test=None)  # fmt: skip
+    return argparse.Namespace(**{**base, **flags})
+
+
+def test_evaluate_command_builds_each_protocol(capsys, latest_small, latest_small_dir,
+                                               tmp_path: Path) -> None:  # fmt: skip
+    from movielens_tui.cli_models import evaluate_command
+
+    # --train/--test: ratings.csv-format subsets (with the header) of the real file.
+    header, *lines = (latest_small_dir / "ratings.csv").read_text().splitlines()
+    train_file, test_file = tmp_path / "train.csv", tmp_path / "test.csv"
+    train_file.write_text("\n".join([header, *lines[:-2000]]) + "\n")
+    test_file.write_text("\n".join([header, *lines[-2000:]]) + "\n")
+
+    def run(**flags) -> dict:
+        assert evaluate_command(_evaluate_args(**flags), latest_small) == 0
+        return json.loads(capsys.readouterr().out)
+
+    files = run(train=str(train_file), test=str(test_file))
+    assert files["protocol"] == f"train {train_file} / test {test_file}"
+    assert (files["folds"][0]["n_train"], files["folds"][0]["n_test"]) == (len(lines) - 2000, 2000)
+    assert run()["protocol"] == "seeded 5-fold (seed 0)"
+    assert run(folds=True)["protocol"] == "seeded 5-fold (seed 0)"
+    assert len(run(kfold=2, seed=3)["folds"]) == 2
+    assert run(temporal=1)["folds"][0]["n_test"] == latest_small.n_users
+    assert run(holdout=0.1)["folds"][0]["n_test"] == round(0.1 * latest_small.n_ratings)
+    # Works with only the flags that existed before (no kfold/temporal attributes).
+    bare = argparse.Namespace(preset="popularity", seed=0, json=True, set=None, holdout=0.2,
+                              train=None, test=None)  # fmt: skip
+    assert evaluate_command(bare, latest_small) == 0
+    assert json.loads(capsys.readouterr().out)["protocol"].startswith("random holdout 0.2")
+    with pytest.raises(ParamError, match="--train"):
+        evaluate_command(_evaluate_args(test=str(test_file)), latest_small)
