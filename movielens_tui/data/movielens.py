@@ -459,6 +459,9 @@ def add_derived_columns(
     movies["all_genres"] = ["-".join(g) if g else "Other" for g in lists]
     # one active genre per movie, drawn uniformly (vectorised: the k-th active flag)
     count = flags.sum(axis=1)
+    if flags.shape[1] == 0:  # a release without genres
+        movies["genre"] = "Other"
+        return
     pick = np.floor(np.random.default_rng(seed).random(len(flags)) * count).astype(np.int64)
     chosen = np.argmax(np.cumsum(flags, axis=1) > pick[:, None], axis=1)
     movies["genre"] = np.where(count > 0, np.asarray(names, dtype=object)[chosen], "Other")

@@ -16,6 +16,7 @@ from movielens_tui.data.download import (
     file_md5,
     is_complete,
 )
+from movielens_tui.data.layouts import ratings_csv
 from movielens_tui.data.movielens import Dataset
 from movielens_tui.errors import DataError, DownloadError
 
@@ -52,6 +53,8 @@ def _resolve(
         folder = fetch(spec, cache_dir(), progress, url=os.environ.get(URL_ENV) or None)
         return folder, spec
     path = Path(data).expanduser()
+    if not name and path.is_file() and ratings_csv.looks_like_ratings_csv(path):
+        return path, ratings_csv.spec_for(path)
     spec = registry.get(name) if name else detect(path)
     if path.is_dir():
         return _dataset_folder(path, spec), spec

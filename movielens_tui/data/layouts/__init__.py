@@ -2,7 +2,8 @@
 
 - ``100k``: ml-100k's ``u.*`` files (:mod:`.u_files`);
 - ``dat``: ml-1m and ml-10m's ``::``-separated ``.dat`` files (:mod:`.dat_files`);
-- ``csv``: ml-latest-small, ml-20m, ml-25m and ml-32m (:mod:`.csv_files`).
+- ``csv``: ml-latest-small, ml-20m, ml-25m and ml-32m (:mod:`.csv_files`);
+- ``ratings-csv``: a plain ratings CSV of your own (:mod:`.ratings_csv`).
 
 The registry entry names its layout; nothing downstream asks which one it was.
 """
@@ -28,6 +29,8 @@ def _module(layout: str):  # noqa: ANN202 - a loader module
         from movielens_tui.data.layouts import dat_files as module
     elif layout == "csv":
         from movielens_tui.data.layouts import csv_files as module
+    elif layout == "ratings-csv":
+        from movielens_tui.data.layouts import ratings_csv as module
     else:
         raise DataError(f"unknown dataset layout {layout!r}")
     return module
@@ -36,6 +39,8 @@ def _module(layout: str):  # noqa: ANN202 - a loader module
 def load(folder: Path, spec: DatasetSpec) -> Dataset:
     """Parse and validate ``folder`` as a release of ``spec``'s layout."""
     folder = Path(folder)
+    if spec.layout == "ratings-csv":
+        return _module(spec.layout).load(folder, spec)
     if not folder.is_dir():
         raise DataError(
             f"{folder}: not a folder; pass an {spec.folder} folder or {spec.zip_name} with --data"
