@@ -26,6 +26,7 @@ from movielens_tui.data.movielens import (
     WHOLE_STARS,
     Dataset,
     _first_duplicate,
+    _to_numbers,
     decode_text,
     parse_table,
     ratings_from_frame,
@@ -125,10 +126,11 @@ def ratings_table(raw: bytes, filename: str = "ratings.csv") -> tuple[pd.DataFra
     text = decode_text(body, filename) if body.strip() else ""
     if not text:
         raise DataError(f"{filename}: has no ratings; restore it from the original zip")
-    frame, numbers = parse_table(
-        text, filename, ",", _COLUMNS, ("user_id", "movie_id", "unix_timestamp"), ("rating",)
-    )
-    return frame, numbers + 1  # the header is line 1
+    frame, numbers = parse_table(  # the blank first line keeps the header's line number
+        "\n" + text, filename, ",", _COLUMNS, ("user_id", "movie_id", "unix_timestamp"),
+        ("rating",),
+    )  # fmt: skip
+    return frame, numbers
 
 
 def _fast(body: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
@@ -156,13 +158,15 @@ def parse_tags(raw: bytes, filename: str = "tags.csv") -> pd.DataFrame:
     body = _header(decode_text(raw, filename), filename, TAGS_HEADER)
     try:
         frame = pd.read_csv(
-            io.StringIO(body), header=None, names=["user_id", "movie_id", "tag", "timestamp"],
-            dtype={"user_id": np.int64, "movie_id": np.int64, "tag": str, "timestamp": np.int64},
+            io.StringIO(body), header=None, names=list(TAGS_HEADER), dtype=str,
             keep_default_na=False, na_filter=False, engine="c",
         )  # fmt: skip
     except (pd.errors.ParserError, ValueError, OverflowError) as exc:
         raise DataError(f"{filename}: {_parser_reason(exc)}; fix that line") from None
-    return frame
+    numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
+    for column in ("userId", "movieId", "timestamp"):  # names the line of a bad or missing id
+        frame[column] = _to_numbers(frame, column, numbers, filename, whole=True)
+    return frame.set_axis(["user_id", "movie_id", "tag", "timestamp"], axis=1)
 
 
 def read_ratings(path: Path, dataset: Dataset) -> pd.DataFrame:

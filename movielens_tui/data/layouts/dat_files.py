@@ -133,6 +133,7 @@ def parse_users(raw: bytes, filename: str = "users.dat") -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             value = frame[{"Gender": "sex", "Age": "age"}.get(field, "occupation_code")].iloc[row]
+            value = value.item() if isinstance(value, np.generic) else value  # 30, not np.int64(30)
             raise DataError(
                 f"{filename} line {numbers[row]}: {field} is {value!r}, expected {expected}"
             )
