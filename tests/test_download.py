@@ -545,13 +545,18 @@ def test_data_missing_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_data_other_kind_of_file(tmp_path: Path) -> None:
-    path = tmp_path / "ratings.csv"
+    path = tmp_path / "ratings.parquet"
     path.write_text("user,movie,rating\n")
     with pytest.raises(DataError) as info:
         source.load(path)
     assert str(info.value) == (
-        f"{path} (from --data): expected an ml-100k folder or a .zip, got another kind of file"
+        f"{path} (from --data): expected an ml-100k folder, a .zip or a ratings .csv, "
+        "got another kind of file"
     )
+    empty_csv = tmp_path / "ratings.csv"
+    empty_csv.write_text("user,movie,rating\n")
+    with pytest.raises(DataError, match="ratings.csv: has a header but no ratings"):
+        source.load(empty_csv)
 
 
 def test_data_folder_without_files(tmp_path: Path) -> None:

@@ -227,21 +227,29 @@ def decode_text(raw: bytes, filename: str) -> str:
     UTF-16 text are refused.
     """
     if not raw.strip():
-        raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
+        raise DataError(f"{filename}: file is empty; restore it from {_origin(filename)}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
             f"{filename}: is saved as UTF-16; save it as UTF-8 or latin-1, "
-            "or restore it from the original ml-100k zip"
+            f"or restore it from {_origin(filename)}"
         )
     if raw.startswith(_BINARY_MAGIC) or b"\x00" in raw:
         raise DataError(
             f"{filename}: is binary data, not a MovieLens text file; "
-            "restore it from the original ml-100k zip"
+            f"restore it from {_origin(filename)}"
         )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _origin(filename: str) -> str:
+    """Where a damaged file comes from, for the "restore it" hint."""
+    name = Path(filename).name
+    if name.startswith("u") and "." in name and not name.endswith((".csv", ".dat")):
+        return "the original ml-100k zip"
+    return "the release's original zip"
 
 
 _MAX_INT = 2**62  # ids and timestamps far beyond any real MovieLens value
@@ -337,7 +345,7 @@ def parse_table(
     """
     kept, line_numbers = _split_lines(text, filename, sep, len(columns))
     if not kept:
-        raise DataError(f"{filename}: file is empty; restore it from the original ml-100k zip")
+        raise DataError(f"{filename}: file is empty; restore it from {_origin(filename)}")
     numbers = np.asarray(line_numbers, dtype=np.int64)
     body = "\n".join(kept)
     dtypes: dict[str, object] = {c: str for c in columns}

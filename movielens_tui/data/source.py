@@ -4,6 +4,7 @@ verified download; then parse it with its layout's loader."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def _resolve(
             f"give an {spec.folder} folder or {spec.zip_name}"
         )
     raise DataError(
-        f"{path} (from {origin}): expected an {spec.folder} folder or a .zip, "
+        f"{path} (from {origin}): expected an {spec.folder} folder, a .zip or a ratings .csv, "
         "got another kind of file"
     )
 
@@ -89,6 +90,9 @@ def detect(path: Path) -> registry.DatasetSpec:
     for spec in registry.REGISTRY.values():
         if stem in (spec.name.lower(), spec.folder.lower()):
             return spec
+    named = _readme_name(path)
+    if named in registry.REGISTRY:
+        return registry.get(named)
     names = _member_names(path)
     if "u.data" in names:
         return registry.get("ml-100k")
@@ -97,6 +101,22 @@ def detect(path: Path) -> registry.DatasetSpec:
     if "ratings.csv" in names:
         return registry.get("ml-latest-small")
     return registry.get(registry.DEFAULT)
+
+
+_README_NAME = re.compile(rb"This dataset \((ml-[\w-]+)\)")
+
+
+def _readme_name(path: Path) -> str | None:
+    """The release a folder's README.txt names ("This dataset (ml-25m) describes ...")."""
+    for readme in (path / "README.txt", *path.glob("*/README.txt")) if path.is_dir() else ():
+        try:
+            with open(readme, "rb") as handle:
+                found = _README_NAME.search(handle.read(4096))
+        except OSError:
+            continue
+        if found:
+            return found.group(1).decode("ascii").lower()
+    return None
 
 
 def _member_names(path: Path) -> set[str]:
