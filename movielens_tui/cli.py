@@ -236,7 +236,7 @@ def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = Fals
             bar.update(task, completed=done, total=total)
 
     try:
-        return source.load(data, name, progress=progress)
+        return source.load(data, name, progress=progress, notify=_note)
     except DownloadError as exc:
         if data or os.environ.get(source.DATA_ENV):
             raise
@@ -246,6 +246,11 @@ def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = Fals
     finally:
         if bar is not None and bar.live.is_started:
             bar.stop()
+
+
+def _note(message: str) -> None:
+    """A one-line note on stderr (e.g. a damaged cache was rebuilt)."""
+    print(f"{PROG}: note: {message}", file=sys.stderr)
 
 
 def _print_json(payload: Any) -> None:

@@ -208,7 +208,7 @@ def test_good_download_then_cache_without_network(
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         n for n in spec.required + spec.optional if (folder / n).exists()
     )
-    assert {p.name for p in folder.parent.iterdir()} == {"ml-100k.zip", "ml-100k"}
+    assert {p.name for p in folder.parent.iterdir()} == {"ml-100k.zip", "ml-100k", "columnar-v1"}
     assert download.file_md5(folder.parent / "ml-100k.zip") == spec.md5
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""  # pooch's log lines stay quiet
@@ -477,7 +477,9 @@ def test_fetch_extracts_again_when_the_folder_was_damaged(
 def test_data_folder(small_data_dir: Path) -> None:
     dataset = source.load(small_data_dir)
     assert dataset.path == small_data_dir and dataset.n_ratings == 1500
-    assert not cache_dir().exists() or not any(cache_dir().iterdir())
+    # used in place: the cache holds only the parsed (columnar) copy, no copied files
+    assert {p.name for p in cache_dir().iterdir()} == {"local-columnar"}
+    assert not list(cache_dir().rglob("u.data"))
 
 
 def test_data_nested_folder(small_data_dir: Path) -> None:

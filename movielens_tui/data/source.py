@@ -1,14 +1,23 @@
 """Find the dataset: ``--data PATH``, ``MOVIELENS_TUI_DATA``, the bundled copy, or the
-verified download; then parse it with its layout's loader."""
+verified download; then open it from its columnar cache, or parse it with its layout's
+loader and write that cache (:mod:`movielens_tui.data.columnar`).
+
+Importing this module imports neither pandas nor numpy, so :func:`cached_counts` can
+show a cached release's counts before either is loaded.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from movielens_tui.data import layouts, registry
+from movielens_tui.data.cache_manifest import FOLDER as COLUMNAR
 from movielens_tui.data.download import (
     Progress,
     dataset_dir,
@@ -17,12 +26,25 @@ from movielens_tui.data.download import (
     file_md5,
     is_complete,
 )
-from movielens_tui.data.layouts import ratings_csv
-from movielens_tui.data.movielens import Dataset
 from movielens_tui.errors import DataError, DownloadError
+
+if TYPE_CHECKING:
+    from movielens_tui.data.cache_manifest import Manifest
+    from movielens_tui.data.movielens import Dataset
 
 DATA_ENV = "MOVIELENS_TUI_DATA"
 URL_ENV = "MOVIELENS_TUI_URL"  # a mirror of the same zip (checked against the same MD5)
+NO_CACHE_ENV = "MOVIELENS_TUI_NO_CACHE"  # set to parse every time (no columnar cache)
+Notify = Callable[[str], None]
+
+
+class Resolved(NamedTuple):
+    """Where a dataset's files are, which release they are, and its cache."""
+
+    folder: Path
+    spec: registry.DatasetSpec
+    key: str  # identifies the source bytes; the columnar cache must carry the same
+    cache: Path  # the columnar cache folder
 
 
 def resolve_folder(
@@ -35,12 +57,15 @@ def resolve_folder(
     With ``name`` None, a local ``data`` path's release is recognised from its folder
     name or its files; without ``data`` it is the default, ml-100k.
     """
-    return _resolve(data, name, progress)[0]
+    return resolve(data, name, progress).folder
 
 
-def _resolve(
-    data: str | Path | None, name: str | None, progress: Progress | None
-) -> tuple[Path, registry.DatasetSpec]:
+def resolve(
+    data: str | Path | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> Resolved:
+    """Find (and download, if needed) the dataset's files; see :class:`Resolved`."""
     from movielens_tui.paths import cache_dir
 
     origin = "--data"
@@ -48,24 +73,32 @@ def _resolve(
         data, origin = os.environ[DATA_ENV], DATA_ENV
     if not data:
         spec = registry.get(name or registry.DEFAULT)
+        home = dataset_dir(spec, cache_dir())
         bundled = registry.bundled_zip(spec)
         if bundled is not None:
-            return _from_zip(bundled, spec, dataset_dir(spec, cache_dir())), spec
-        folder = fetch(spec, cache_dir(), progress, url=os.environ.get(URL_ENV) or None)
-        return folder, spec
+            folder = _from_zip(bundled, spec, home)
+        else:
+            folder = fetch(spec, cache_dir(), progress, url=os.environ.get(URL_ENV) or None)
+        return Resolved(folder, spec, f"{spec.name}:md5:{spec.md5}", home.parent / COLUMNAR)
+    from movielens_tui.data.layouts import ratings_csv
+
     path = Path(data).expanduser()
     if not name and path.is_file() and ratings_csv.looks_like_ratings_csv(path):
-        return path, ratings_csv.spec_for(path)
+        spec = ratings_csv.spec_for(path)
+        return Resolved(path, spec, *_local_cache(spec, [path]))
     spec = registry.get(name) if name else detect(path)
     if path.is_dir():
-        return _dataset_folder(path, spec), spec
+        folder = _dataset_folder(path, spec)
+        files = [folder / f for f in (*spec.required, *spec.optional) if (folder / f).is_file()]
+        return Resolved(folder, spec, *_local_cache(spec, files))
     if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
         try:
             digest = file_md5(path)
         except OSError as exc:
             raise DataError(f"{path} (from {origin}): cannot read it ({exc.strerror})") from None
         target = dataset_dir(spec, cache_dir()).parent / f"local-{digest[:12]}" / spec.folder
-        return _from_zip(path, spec, target), spec
+        folder = _from_zip(path, spec, target)
+        return Resolved(folder, spec, f"{spec.name}:zip-md5:{digest}", target.parent / COLUMNAR)
     if not path.exists():
         raise DataError(
             f"{path} (from {origin}): no such file or folder; "
@@ -75,6 +108,32 @@ def _resolve(
         f"{path} (from {origin}): expected an {spec.folder} folder, a .zip or a ratings .csv, "
         "got another kind of file"
     )
+
+
+def _local_cache(spec: registry.DatasetSpec, files: list[Path]) -> tuple[str, Path]:
+    """(key, cache folder) for local files: their names, sizes and CRC-32 of their bytes.
+
+    Reading the bytes once (about 1 GB/s) is far cheaper than parsing them, and unlike
+    modification times it cannot mistake an edited file for the cached one.
+    """
+    from movielens_tui.paths import cache_dir
+
+    crc = zlib.crc32(spec.name.encode())
+    parts = []
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                file_crc = 0
+                while block := handle.read(1 << 24):
+                    file_crc = zlib.crc32(block, file_crc)
+            parts.append(f"{path.name}:{path.stat().st_size}:{file_crc:08x}")
+        except OSError:
+            parts.append(f"{path.name}:unreadable")  # the loader will name the problem
+    crc = zlib.crc32("|".join(parts).encode(), crc)
+    resolved = str(files[0].resolve().parent) if files else ""
+    where = zlib.crc32(resolved.encode())
+    cache = cache_dir() / "local-columnar" / f"{spec.name}-{where:08x}"
+    return f"{spec.name}:files:{crc:08x}:{'|'.join(parts)}", cache
 
 
 def _from_zip(zip_path: Path, spec: registry.DatasetSpec, target: Path) -> Path:
@@ -154,10 +213,59 @@ def load(
     data: str | Path | None = None,
     name: str | None = None,
     progress: Progress | None = None,
+    notify: Notify | None = None,
 ) -> Dataset:
-    """Resolve and parse the dataset."""
-    folder, spec = _resolve(data, name, progress)
-    return layouts.load(folder, spec)
+    """Resolve the dataset and open it: from its columnar cache when that is intact,
+    else by parsing its files (and then writing the cache).
+
+    ``notify`` hears, in one line each, that a damaged or stale cache was rebuilt or
+    that the cache could not be written (the load itself goes on)."""
+    return open_resolved(resolve(data, name, progress), notify)
+
+
+def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
+    """Open a resolved dataset (see :func:`load`)."""
+    from movielens_tui.data import columnar
+    from movielens_tui.data.cache_manifest import StaleCache
+
+    if found.cache is not None and not os.environ.get(NO_CACHE_ENV):
+        try:
+            return columnar.read(found.cache, found.key, path=found.folder)
+        except StaleCache as exc:
+            if notify is not None and str(exc) != "no cache yet":
+                notify(f"the cache of {found.spec.name} was not used ({exc}); rebuilding it")
+    dataset = layouts.load(found.folder, found.spec)
+    if not os.environ.get(NO_CACHE_ENV):
+        try:
+            columnar.write(dataset, found.cache, found.key)
+        except OSError as exc:
+            if notify is not None:
+                notify(f"could not write the cache of {found.spec.name} at {found.cache} "
+                       f"({exc.strerror or exc}); it will be parsed again next time")  # fmt: skip
+    return dataset
+
+
+def cached_counts(data: str | Path | None = None, name: str | None = None) -> Manifest | None:
+    """The cached release's counts, read without parsing (None if it is not cached).
+
+    Only for releases opened from the cache dir (downloaded or bundled): local paths
+    need their files read to be recognised.
+    """
+    if data or os.environ.get(DATA_ENV) or os.environ.get(NO_CACHE_ENV):
+        return None
+    from movielens_tui.paths import cache_dir
+
+    try:
+        spec = registry.get(name or registry.DEFAULT)
+    except DataError:
+        return None
+    folder = dataset_dir(spec, cache_dir()).parent / COLUMNAR
+    from movielens_tui.data.cache_manifest import StaleCache, read_manifest
+
+    try:
+        return read_manifest(folder, f"{spec.name}:md5:{spec.md5}")
+    except StaleCache:
+        return None
 
 
 def offline_hint(name: str) -> str:
@@ -175,12 +283,13 @@ def load_or_fallback(
     data: str | Path | None = None,
     name: str | None = None,
     progress: Progress | None = None,
+    notify: Notify | None = None,
 ) -> tuple[Dataset, str | None]:
     """Like :func:`load`, but when the default download fails with nothing local given,
     open the bundled release instead. Returns the dataset and a one-line notice saying
     so (None when nothing was swapped)."""
     try:
-        return load(data, name, progress), None
+        return load(data, name, progress, notify), None
     except DownloadError as exc:
         if data or os.environ.get(DATA_ENV) or (name and name != registry.DEFAULT):
             raise
@@ -189,7 +298,7 @@ def load_or_fallback(
             f"Opened the bundled {fallback}: {registry.DEFAULT} could not be downloaded "
             f"({_short(str(exc))}); {offline_hint(registry.DEFAULT).split('; or')[0]}"
         )
-        return load(None, fallback), notice
+        return load(None, fallback, notify=notify), notice
 
 
 def _short(reason: str) -> str:
