@@ -61,7 +61,7 @@ def test_a_cached_open_equals_a_parse(tmp_path: Path, kind: str) -> None:
 
 def test_the_bundled_release_is_cached_beside_its_folder() -> None:
     first = source.load(name="ml-latest-small")
-    folder = next(cache_dir().glob("ml-latest-small-*/columnar-v1"))
+    folder = next(cache_dir().glob(f"ml-latest-small-*/{source.COLUMNAR}"))
     assert (folder / "manifest.json").is_file()
     assert_same(first, source.load(name="ml-latest-small"))
     counts = source.cached_counts(name="ml-latest-small")

@@ -208,7 +208,7 @@ def test_good_download_then_cache_without_network(
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         n for n in spec.required + spec.optional if (folder / n).exists()
     )
-    assert {p.name for p in folder.parent.iterdir()} == {"ml-100k.zip", "ml-100k", "columnar-v1"}
+    assert {p.name for p in folder.parent.iterdir()} == {"ml-100k.zip", "ml-100k", source.COLUMNAR}
     assert download.file_md5(folder.parent / "ml-100k.zip") == spec.md5
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""  # pooch's log lines stay quiet

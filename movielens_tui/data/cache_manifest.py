@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = "movielens-tui-columnar"
-VERSION = 1
+VERSION = 2
 FOLDER = f"columnar-v{VERSION}"
 MANIFEST = "manifest.json"
 

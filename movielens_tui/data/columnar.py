@@ -103,6 +103,7 @@ def _write_arrays(dataset: Dataset, tmp: Path) -> dict[str, dict[str, int]]:
     flags = movies[genres].to_numpy(np.uint8) if genres else np.zeros((len(movies), 0), np.uint8)
     arrays["movies.genre_flags"] = np.ascontiguousarray(flags)
     _put_strings(arrays, "movies.genre", movies["genre"])
+    _put_strings(arrays, "movies.genres", ["|".join(g) for g in movies["genres"]])
     if dataset.tags is not None:
         tags = dataset.tags
         arrays["tags.user_id"] = tags["user_id"].to_numpy(np.int64)
@@ -127,9 +128,19 @@ def _put_column(arrays: dict[str, np.ndarray], name: str, column: Any) -> None:
         _put_strings(arrays, name, column.astype(str))
 
 
+SEP = "\x1f"  # ASCII unit separator: no MovieLens title or tag holds it
+
+
 def _put_strings(arrays: dict[str, np.ndarray], name: str, values: Any) -> None:
-    """Strings as one UTF-8 blob and the end offset of each."""
-    encoded = [str(v).encode("utf-8") for v in values]
+    """Strings as one UTF-8 blob joined by :data:`SEP`, or (if one holds SEP) with the
+    end offset of each."""
+    texts = [str(v) for v in values]
+    joined = SEP.join(texts)
+    if joined.count(SEP) == max(len(texts) - 1, 0):
+        arrays[f"{name}.joined"] = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+        arrays[f"{name}.count"] = np.array([len(texts)], dtype=np.int64)
+        return
+    encoded = [t.encode("utf-8") for t in texts]
     arrays[f"{name}.blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     arrays[f"{name}.ends"] = np.cumsum([len(e) for e in encoded], dtype=np.int64)
 
@@ -156,10 +167,8 @@ def read(folder: Path, key: str, path: Path | None = None) -> Dataset:
     import pandas as pd
 
     from movielens_tui.data.movielens import (
-        GENRE_SEED,
         Dataset,
         RatingScale,
-        add_derived_columns,
     )
 
     folder = Path(folder)
@@ -176,6 +185,17 @@ def read(folder: Path, key: str, path: Path | None = None) -> Dataset:
             raise StaleCache(f"{name}.npy is missing") from None
 
     def strings(name: str) -> list[str]:
+        if f"{name}.joined.npy" in arrays:
+            count = int(get(f"{name}.count")[0])
+            try:
+                texts = get(f"{name}.joined").tobytes().decode("utf-8").split(SEP)
+            except UnicodeDecodeError:
+                raise StaleCache(f"{name} is damaged") from None
+            if count == 0:
+                return []
+            if len(texts) != count:
+                raise StaleCache(f"{name} holds {len(texts)} strings, not {count}")
+            return texts
         blob, ends = get(f"{name}.blob"), get(f"{name}.ends")
         data = blob.tobytes()
         starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
@@ -191,7 +211,8 @@ def read(folder: Path, key: str, path: Path | None = None) -> Dataset:
         genres = tuple(str(g) for g in meta["genres"])
         low, high, step = (float(v) for v in meta["scale"])
         user_columns = [str(c) for c in meta["user_columns"]]
-        ratings = pd.DataFrame({c: get(f"ratings.{c}") for c in _RATING_COLUMNS})
+        # copy=False: pandas keeps the (memory-mapped) columns instead of stacking them
+        ratings = pd.DataFrame({c: get(f"ratings.{c}") for c in _RATING_COLUMNS}, copy=False)
         users = pd.DataFrame({c: _user_column(get, strings, arrays, c) for c in user_columns})
         movies = pd.DataFrame({"movie_id": get("movies.movie_id"),
                                "title": strings("movies.title")})  # fmt: skip
@@ -200,8 +221,12 @@ def read(folder: Path, key: str, path: Path | None = None) -> Dataset:
             raise StaleCache("the genre flags do not match the movies")
         flag_frame = pd.DataFrame(flags.astype(np.int64), columns=list(genres))
         movies = pd.concat([movies, flag_frame], axis=1)
-        years = pd.Series(get("movies.year"), dtype="Int64").mask(lambda y: y < 0)
-        add_derived_columns(movies, genres, GENRE_SEED, years=years)
+        years = get("movies.year")
+        movies["year"] = pd.array(np.where(years < 0, 0, years), dtype="Int64")
+        movies.loc[years < 0, "year"] = pd.NA
+        lists = [g.split("|") if g else [] for g in strings("movies.genres")]
+        movies["genres"] = lists
+        movies["all_genres"] = ["-".join(g) if g else "Other" for g in lists]
         movies["genre"] = strings("movies.genre")
         tags = None
         if meta.get("has_tags"):
@@ -258,6 +283,6 @@ def _load_checked(folder: Path, name: str, meta: Any) -> np.ndarray:
     if _crc32(path) != expected[1]:
         raise StaleCache(f"{name} fails its checksum")
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))  # a plain view
     except (OSError, ValueError) as exc:
         raise StaleCache(f"{name} is not a valid array ({exc})") from None

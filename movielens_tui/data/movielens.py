@@ -60,11 +60,17 @@ class RatingScale:
         return abs(steps - round(steps)) < 1e-6
 
     def invalid(self, ratings: np.ndarray) -> np.ndarray:
-        """Boolean mask of ``ratings`` that are off the scale."""
-        r = np.asarray(ratings, dtype=np.float64)
-        steps = (r - self.low) / self.step
+        """Boolean mask of ``ratings`` that are off the scale (in the array's own float
+        type, one temporary at a time: 32M ratings need no gigabytes here)."""
+        r = np.asarray(ratings)
+        if r.dtype.kind != "f":
+            r = r.astype(np.float64)
         with np.errstate(invalid="ignore"):
-            return ~((r >= self.low) & (r <= self.high) & (np.abs(steps - np.rint(steps)) < 1e-6))
+            ok = (r >= self.low) & (r <= self.high)
+            steps = r - r.dtype.type(self.low)
+            steps /= r.dtype.type(self.step)
+            ok &= np.abs(steps - np.rint(steps)) < 1e-4
+        return ~ok
 
     def clip(self, predictions: np.ndarray) -> np.ndarray:
         return np.clip(predictions, self.low, self.high)
@@ -522,7 +528,7 @@ def ratings_from_frame(
     """
     ts = frame["unix_timestamp"]
     rating = frame["rating"]
-    values = rating.to_numpy(dtype=np.float64)
+    values = rating.to_numpy()
     with np.errstate(invalid="ignore"):
         outside = ~((values >= scale.low) & (values <= scale.high))
     if outside.any():
@@ -553,16 +559,15 @@ def ratings_from_frame(
             )
     out = pd.DataFrame(
         {
-            "user": users.astype(np.int32),
-            "movie": movies.astype(np.int32),
+            "user": users.astype(np.int32, copy=False),
+            "movie": movies.astype(np.int32, copy=False),
             "rating": rating.to_numpy(dtype=np.float32),
             "timestamp": ts.to_numpy(dtype=np.int64),
-        }
+        },
+        copy=False,
     )
-    key = out["user"].to_numpy(np.int64) * (len(movie_pos) + 1) + out["movie"].to_numpy()
-    dup = pd.Series(key).duplicated().to_numpy()
-    if dup.any():
-        row = int(np.flatnonzero(dup)[0])
+    row = _first_repeated_pair(users, movies, len(movie_pos) + 1)
+    if row is not None:
         raise DataError(
             f"{filename} line {numbers[row]}: user {frame['user_id'].iloc[row]} rated movie "
             f"{frame['movie_id'].iloc[row]} twice; keep one of the two lines"
@@ -603,21 +608,42 @@ def _fast_ratings(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame, np.arange(1, lines + 1, dtype=np.int64)
 
 
+def _first_repeated_pair(users: np.ndarray, movies: np.ndarray, stride: int) -> int | None:
+    """The row of the first (user, movie) pair seen before, or None.
+
+    MovieLens files are sorted by user then movie, so a strictly increasing key proves
+    there is no repeat in one pass; otherwise a stable sort finds it.
+    """
+    key = users.astype(np.int64) * stride + movies
+    if key.size < 2 or bool((key[1:] > key[:-1]).all()):
+        return None
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if same.size == 0:
+        return None
+    return int(order[same + 1].min())  # the later line of each repeated pair, first of all
+
+
 def _positions(ids: np.ndarray, positions: dict[int, int]) -> np.ndarray:
-    """Internal positions of original ids (-1 where unknown), vectorised."""
-    ids = np.asarray(ids, dtype=np.int64)
+    """Internal positions (int32) of original ids (-1 where unknown), vectorised."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        ids = ids.astype(np.int64)
     if not positions:
-        return np.full(ids.shape, -1, dtype=np.int64)
+        return np.full(ids.shape, -1, dtype=np.int32)
     keys = np.fromiter(positions.keys(), dtype=np.int64, count=len(positions))
     values = np.fromiter(positions.values(), dtype=np.int64, count=len(positions))
     low, high = int(keys.min()), int(keys.max())
     if low < 0 or high > 50_000_000:  # sparse ids: a hash lookup instead of a table
         mapped = pd.Series(ids).map(positions)
-        return mapped.fillna(-1).to_numpy(dtype=np.int64)
-    table = np.full(high + 1, -1, dtype=np.int64)
+        return mapped.fillna(-1).to_numpy(dtype=np.int32)
+    table = np.full(high + 1, -1, dtype=np.int32)
     table[keys] = values
-    out = np.full(ids.shape, -1, dtype=np.int64)
     inside = (ids >= 0) & (ids <= high)
+    if inside.all():
+        return table[ids]
+    out = np.full(ids.shape, -1, dtype=np.int32)
     out[inside] = table[ids[inside]]
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -64,8 +65,19 @@ def movies_frame(
 
 
 def users_from_ids(ids: np.ndarray) -> pd.DataFrame:
-    """A users table with only ``user_id`` (releases without a users file)."""
-    return pd.DataFrame({"user_id": np.unique(np.asarray(ids, dtype=np.int64))})
+    """A users table with only ``user_id`` (releases without a users file), sorted.
+
+    Ids below 50 million (every MovieLens release) are found with a presence table in
+    one pass instead of sorting all the ratings.
+    """
+    ids = np.asarray(ids)
+    if ids.size and ids.dtype.kind in "iu" and 0 <= ids.min() and ids.max() < 50_000_000:
+        present = np.zeros(int(ids.max()) + 1, dtype=bool)
+        present[ids] = True
+        unique = np.flatnonzero(present).astype(np.int64)
+    else:
+        unique = np.unique(ids.astype(np.int64))
+    return pd.DataFrame({"user_id": unique})
 
 
 def fingerprint(*raws: bytes) -> str:
@@ -73,6 +85,34 @@ def fingerprint(*raws: bytes) -> str:
     for raw in raws:
         digest.update(hashlib.sha256(raw).digest())
     return digest.hexdigest()[:16]
+
+
+def fingerprint_files(*paths: Path) -> str:
+    """:func:`fingerprint` of the files' bytes, read in blocks (never whole in memory)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        inner = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 24):
+                inner.update(block)
+        digest.update(inner.digest())
+    return digest.hexdigest()[:16]
+
+
+class LineNumbers:
+    """Line ``row + first`` for every row: the line numbers of a clean file, without an
+    array of tens of millions of them."""
+
+    def __init__(self, first: int, count: int) -> None:
+        self.first, self.count = first, count
+
+    def __getitem__(self, row: int) -> int:
+        if not 0 <= row < self.count:
+            raise IndexError(row)
+        return int(row) + self.first
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def positions_of(ids: np.ndarray) -> dict[int, int]:

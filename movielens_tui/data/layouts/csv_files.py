@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from movielens_tui.data.layouts.common import (
-    fingerprint,
+    LineNumbers,
+    fingerprint_files,
     movies_frame,
     positions_of,
     users_from_ids,
@@ -43,10 +44,9 @@ _COLUMNS = ("user_id", "movie_id", "rating", "unix_timestamp")
 
 def load(folder: Path, spec: DatasetSpec) -> Dataset:
     scale = HALF_STARS if spec.half_stars else WHOLE_STARS
-    raw_ratings = read_bytes(folder / "ratings.csv")
-    raw_movies = read_bytes(folder / "movies.csv")
-    movies, genres = parse_movies(raw_movies, str(folder / "movies.csv"))
-    frame, numbers = ratings_table(raw_ratings, str(folder / "ratings.csv"))
+    ratings_path, movies_path = folder / "ratings.csv", folder / "movies.csv"
+    movies, genres = parse_movies(read_bytes(movies_path), str(movies_path))
+    frame, numbers = ratings_file(ratings_path)
     users = users_from_ids(frame["user_id"].to_numpy())
     user_pos = positions_of(users["user_id"].to_numpy())
     movie_pos = positions_of(movies["movie_id"].to_numpy())
@@ -62,7 +62,7 @@ def load(folder: Path, spec: DatasetSpec) -> Dataset:
         movies=movies,
         ratings=ratings,
         genres=genres,
-        fingerprint=fingerprint(raw_ratings, raw_movies),
+        fingerprint=fingerprint_files(ratings_path, movies_path),
         path=folder,
         scale=scale,
         user_attributes=(),
@@ -108,6 +108,57 @@ def parse_movies(raw: bytes, filename: str = "movies.csv") -> tuple[pd.DataFrame
     ids = ids.astype(np.int64)
     _first_duplicate(ids, numbers, filename, "movieId")
     return movies_frame(ids.to_numpy(), frame["title"], frame["genres"])
+
+
+_FAST_DTYPES = {"user_id": np.int32, "movie_id": np.int32, "rating": np.float32,
+                "unix_timestamp": np.int64}  # fmt: skip
+_SCAN_BLOCK = 1 << 24
+
+
+def ratings_file(path: Path) -> tuple[pd.DataFrame, np.ndarray | LineNumbers]:
+    """``ratings.csv`` read by pandas' C parser straight from the file (a 900 MB ml-32m
+    file is never held in memory as text), or, if it is not clean, by
+    :func:`ratings_table`, which names the offending line."""
+    filename = str(path)
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+            if first.startswith(b"\xef\xbb\xbf"):
+                first = first[3:]
+            _header(first.decode("utf-8", "replace"), filename, RATINGS_HEADER)
+            lines = _clean_lines(handle)
+    except FileNotFoundError:
+        read_bytes(path)  # raises the usual "file is missing" message
+        raise
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+    if lines:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame = pd.read_csv(
+                    path, skiprows=1, header=None, names=list(_COLUMNS), dtype=_FAST_DTYPES,
+                    na_filter=False, skip_blank_lines=False, engine="c",
+                )  # fmt: skip
+            if len(frame) == lines and not frame["rating"].isna().any():
+                return frame, LineNumbers(2, lines)
+        except (ValueError, OverflowError, pd.errors.ParserError):
+            pass
+    return ratings_table(read_bytes(path), filename)
+
+
+def _clean_lines(handle) -> int:  # noqa: ANN001 - a binary file
+    """Lines left in ``handle`` if they are plain ASCII with no blank line, else 0."""
+    count, last, tail = 0, b"\n", b""
+    while block := handle.read(_SCAN_BLOCK):
+        if not block.isascii():
+            return 0
+        joined = tail + block
+        if b"\n\n" in joined or b"\n\r\n" in joined:
+            return 0
+        count += block.count(b"\n")
+        tail, last = joined[-2:], block[-1:]
+    return count + (0 if last == b"\n" else 1)
 
 
 def ratings_table(raw: bytes, filename: str = "ratings.csv") -> tuple[pd.DataFrame, np.ndarray]:
@@ -171,7 +222,7 @@ def parse_tags(raw: bytes, filename: str = "tags.csv") -> pd.DataFrame:
 
 def read_ratings(path: Path, dataset: Dataset) -> pd.DataFrame:
     """A ``ratings.csv``-format file (with its header) against ``dataset``."""
-    frame, numbers = ratings_table(read_bytes(path), str(path))
+    frame, numbers = ratings_file(path)
     return ratings_from_frame(
         frame, numbers, dataset._user_pos, dataset._movie_pos, str(path), dataset.scale,
         sources=("ratings.csv", "movies.csv"),
