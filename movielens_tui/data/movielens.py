@@ -113,6 +113,7 @@ class Dataset:
     layout: str = "100k"
     _user_pos: dict[int, int] = field(default_factory=dict, repr=False)
     _movie_pos: dict[int, int] = field(default_factory=dict, repr=False)
+    _index: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self._user_pos:
@@ -164,9 +165,43 @@ class Dataset:
         return int(movie_id) in self._movie_pos
 
     def rated_by(self, user: int) -> np.ndarray:
-        """Internal movie positions rated by internal user ``user``."""
-        r = self.ratings
-        return r["movie"].to_numpy()[r["user"].to_numpy() == user]
+        """Internal movie positions rated by internal user ``user`` (from a by-user index
+        built once, so a query costs microseconds even at 32M ratings)."""
+        order, starts = self._by_user()
+        if not 0 <= user < len(starts) - 1:
+            return np.empty(0, dtype=np.int32)
+        rows = slice(int(starts[user]), int(starts[user + 1]))
+        movies = self.ratings["movie"].to_numpy()
+        return movies[rows] if order is None else movies[order[rows]]
+
+    def ratings_of(self, user: int) -> tuple[np.ndarray, np.ndarray]:
+        """(movie positions, ratings) of internal user ``user``."""
+        order, starts = self._by_user()
+        if not 0 <= user < len(starts) - 1:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        rows = slice(int(starts[user]), int(starts[user + 1]))
+        movies = self.ratings["movie"].to_numpy()
+        values = self.ratings["rating"].to_numpy()
+        if order is None:
+            return movies[rows], values[rows]
+        picked = order[rows]
+        return movies[picked], values[picked]
+
+    def _by_user(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(row order grouping ratings by user, or None when they already are; the start
+        row of each user, n_users + 1 long)."""
+        cached = self._index.get("by_user")
+        if cached is None:
+            users = self.ratings["user"].to_numpy()
+            grouped = users.size < 2 or bool((users[1:] >= users[:-1]).all())
+            order = None if grouped else np.argsort(users, kind="stable")
+            counts = np.bincount(users, minlength=self.n_users) if users.size else np.zeros(
+                self.n_users, dtype=np.int64
+            )
+            starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            cached = (order, starts)
+            self._index["by_user"] = cached
+        return cached
 
     def with_extra_user(self, movie_ratings: dict[int, float]) -> tuple[Dataset, int]:
         """A copy with one new user who rated ``{internal movie: rating}``.

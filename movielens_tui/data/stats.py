@@ -72,10 +72,10 @@ def summary(dataset: Dataset) -> Summary:
 def user_table(dataset: Dataset) -> pd.DataFrame:
     """Per user: count and mean of ratings, with demographics and an age band where the
     dataset has them (ml-1m's own bands; ml-100k's ages banded here)."""
-    grouped = dataset.ratings.groupby("user")["rating"].agg(["count", "mean"])
+    count, mean = _count_mean(dataset, "user", dataset.n_users)
     table = dataset.users.copy()
-    table["count"] = grouped["count"].reindex(range(dataset.n_users), fill_value=0).to_numpy()
-    table["mean"] = grouped["mean"].reindex(range(dataset.n_users)).to_numpy()
+    table["count"] = count
+    table["mean"] = mean
     if "age" in dataset.user_attributes and "age_band" not in table:
         table["age_band"] = age_band(table["age"])
     return table
@@ -83,11 +83,23 @@ def user_table(dataset: Dataset) -> pd.DataFrame:
 
 def movie_table(dataset: Dataset) -> pd.DataFrame:
     """Per movie: title, genres, count and mean of ratings."""
-    grouped = dataset.ratings.groupby("movie")["rating"].agg(["count", "mean"])
+    count, mean = _count_mean(dataset, "movie", dataset.n_movies)
     table = dataset.movies[["movie_id", "title", "year", "genres", "all_genres", "genre"]].copy()
-    table["count"] = grouped["count"].reindex(range(dataset.n_movies), fill_value=0).to_numpy()
-    table["mean"] = grouped["mean"].reindex(range(dataset.n_movies)).to_numpy()
+    table["count"] = count
+    table["mean"] = mean
     return table
+
+
+def _count_mean(dataset: Dataset, column: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ratings per position of ``column`` and their mean (NaN where none), by bincount:
+    one pass, a second at 32M ratings instead of a pandas group-by's several."""
+    keys = dataset.ratings[column].to_numpy()
+    values = dataset.ratings["rating"].to_numpy(dtype=np.float64)
+    count = np.bincount(keys, minlength=n)[:n].astype(np.int64)
+    total = np.bincount(keys, weights=values, minlength=n)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return count, mean
 
 
 def age_band(ages: pd.Series) -> pd.Series:
