@@ -1,8 +1,15 @@
 """The user's own movie ratings ("rate movies yourself"), kept as JSON in the user data dir.
 
-The file maps *original* MovieLens movie ids to ratings 1-5::
+One file per dataset (``paths.my_ratings_path(name)``) maps *original* MovieLens movie
+ids to ratings, whole stars as integers and half stars as decimals::
 
-    {"format": 1, "dataset": "ml-100k", "ratings": {"1": 5, "71": 4}}
+    {"format": 1, "dataset": "ml-latest-small", "ratings": {"1": 5, "71": 3.5}}
+
+A file may hold any MovieLens rating (0.5 to 5 in half stars). Ratings are checked
+against the open dataset's scale: a new one off the scale is refused with a clear
+message; stored ones off the scale (a half star in a whole-star dataset's file) are
+kept in the file, left out of :meth:`MyRatings.positions` and named in the one-line
+warning :meth:`MyRatings.open` returns, so nothing is ever lost.
 
 Every change is written at once and atomically. A file that cannot be understood is
 never overwritten: it is renamed aside (``*.corrupt-<time>.json``) and the caller gets
@@ -16,7 +23,7 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from movielens_tui import paths
 from movielens_tui.errors import DataError
@@ -25,8 +32,20 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
 
 FORMAT = 1
-MIN_RATING = 1.0
+MIN_RATING = 0.5  # the widest MovieLens scale: 0.5 to 5 in half stars
 MAX_RATING = 5.0
+STEP = 0.5
+
+
+class Scale(Protocol):
+    """What a :class:`~movielens_tui.data.movielens.RatingScale` offers here."""
+
+    low: float
+    high: float
+
+    def allows(self, value: float) -> bool: ...
+
+    def describe(self) -> str: ...
 
 
 class CorruptRatingsFile(DataError):
@@ -38,16 +57,31 @@ class CorruptRatingsFile(DataError):
         self.moved_to = moved_to
 
 
-def check_rating(rating: float) -> float:
-    """``rating`` as a float, or ValueError when it is not a number from 1 to 5."""
+def _on_widest_scale(value: float) -> bool:
+    steps = (value - MIN_RATING) / STEP
+    return MIN_RATING <= value <= MAX_RATING and abs(steps - round(steps)) < 1e-6
+
+
+def check_rating(rating: float, scale: Scale | None = None, dataset_name: str = "") -> float:
+    """``rating`` as a float, or ValueError with a one-line reason.
+
+    Without ``scale`` any MovieLens rating passes (0.5 to 5 in half stars); with it
+    only the values ``scale`` allows (``dataset_name`` names it in the message).
+    """
+    use = scale.describe() if scale is not None else f"{MIN_RATING:g} to {MAX_RATING:g}"
     if isinstance(rating, bool):
-        raise ValueError(f"rating {rating!r} is not a number; use 1 to 5")
+        raise ValueError(f"rating {rating!r} is not a number; use {use}")
     try:
         value = float(rating)
     except (TypeError, ValueError):
-        raise ValueError(f"rating {rating!r} is not a number; use 1 to 5") from None
+        raise ValueError(f"rating {rating!r} is not a number; use {use}") from None
     if not math.isfinite(value) or not MIN_RATING <= value <= MAX_RATING:
-        raise ValueError(f"rating {rating!r} is outside 1 to 5")
+        raise ValueError(f"rating {rating!r} is outside {MIN_RATING:g} to {MAX_RATING:g}")
+    if not _on_widest_scale(value):
+        raise ValueError(f"rating {rating!r} is not a whole or half star")
+    if scale is not None and not scale.allows(value):
+        whose = f"{dataset_name}'s" if dataset_name else "the"
+        raise ValueError(f"rating {value:g} is not on {whose} scale ({use})")
     return value
 
 
@@ -125,22 +159,32 @@ def load_file(path: Path) -> dict[int, float]:
 
 
 class MyRatings:
-    """The user's ratings for one dataset; every change is saved at once."""
+    """The user's ratings for one dataset; every change is saved at once.
 
-    def __init__(self, dataset_name: str, path: Path | None = None) -> None:
+    ``ratings`` holds everything in the file; with a ``scale``, ratings off it (see
+    :meth:`off_scale`) stay there and in the file but are not used.
+    """
+
+    def __init__(
+        self, dataset_name: str, path: Path | None = None, scale: Scale | None = None
+    ) -> None:
         self.dataset_name = dataset_name
         self.path = Path(path) if path is not None else paths.my_ratings_path(dataset_name)
+        self.scale = scale
         self.ratings: dict[int, float] = {}
         self._writable = True
 
     @classmethod
-    def open(cls, dataset_name: str, path: Path | None = None) -> tuple[MyRatings, str | None]:
+    def open(
+        cls, dataset_name: str, path: Path | None = None, scale: Scale | None = None
+    ) -> tuple[MyRatings, str | None]:
         """Load the stored ratings; returns the store and a warning (None when all is well).
 
         A corrupt file yields an empty store plus the warning; a file that could not be
-        moved aside is never written over (the store stays read-only).
+        moved aside is never written over (the store stays read-only). Stored ratings
+        off ``scale`` are kept (in memory and in the file) and named in the warning.
         """
-        store = cls(dataset_name, path)
+        store = cls(dataset_name, path, scale)
         try:
             store.ratings = load_file(store.path)
         except CorruptRatingsFile as exc:
@@ -149,7 +193,31 @@ class MyRatings:
         except DataError as exc:
             store._writable = False
             return store, str(exc)
-        return store, None
+        return store, store.off_scale_warning()
+
+    def off_scale(self) -> list[int]:
+        """Movie ids whose stored rating the dataset's scale does not allow."""
+        if self.scale is None:
+            return []
+        return sorted(m for m, r in self.ratings.items() if not self.scale.allows(r))
+
+    def off_scale_warning(self) -> str | None:
+        """One line naming the stored ratings that are kept but not used, or None."""
+        off = self.off_scale()
+        if not off or self.scale is None:
+            return None
+        first = off[0]
+        many = f"{len(off)} of your ratings are" if len(off) > 1 else "1 of your ratings is"
+        return (
+            f"{self.path}: {many} not on {self.dataset_name}'s scale "
+            f"({self.scale.describe()}), e.g. movie {first}: {self.ratings[first]:g}; "
+            "kept in the file but not used"
+        )
+
+    def usable(self, movie_id: int) -> bool:
+        """Whether the stored rating of ``movie_id`` is on the dataset's scale."""
+        rating = self.ratings.get(int(movie_id))
+        return rating is not None and (self.scale is None or self.scale.allows(rating))
 
     def __len__(self) -> int:
         return len(self.ratings)
@@ -158,8 +226,8 @@ class MyRatings:
         return self.ratings.get(int(movie_id))
 
     def set(self, movie_id: int, rating: float) -> None:
-        """Rate a movie (original id) and save."""
-        value = check_rating(rating)
+        """Rate a movie (original id) and save; ValueError when off the dataset's scale."""
+        value = check_rating(rating, self.scale, self.dataset_name)
         new = dict(self.ratings)
         new[int(movie_id)] = value
         self._save(new)
@@ -189,9 +257,12 @@ class MyRatings:
         self.ratings = ratings
 
     def positions(self, dataset: Dataset) -> dict[int, float]:
-        """``{internal movie position: rating}`` for the rated movies ``dataset`` has."""
+        """``{internal movie position: rating}`` for the rated movies ``dataset`` has,
+        leaving out ratings its scale does not allow."""
         out: dict[int, float] = {}
         for movie_id, rating in self.ratings.items():
+            if not dataset.scale.allows(rating):
+                continue
             try:
                 out[dataset.movie_index(movie_id)] = rating
             except DataError:

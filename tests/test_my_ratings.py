@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from movielens_tui import my_ratings, paths
-from movielens_tui.data.movielens import Dataset
+from movielens_tui.data.movielens import HALF_STARS, WHOLE_STARS, Dataset
 from movielens_tui.errors import DataError
 from movielens_tui.my_ratings import CorruptRatingsFile, MyRatings
 
@@ -59,7 +59,8 @@ def test_bad_rating_is_refused_and_nothing_written(bad: object) -> None:
         (b'{"ratings": {"1": 5', "not valid JSON (line 1"),
         (b"[1, 2]", '"ratings" object'),
         (b'{"ratings": {"abc": 5}}', "movie id 'abc'"),
-        (b'{"ratings": {"7": 9}}', "movie 7: rating 9 is outside 1 to 5"),
+        (b'{"ratings": {"7": 9}}', "movie 7: rating 9 is outside 0.5 to 5"),
+        (b'{"ratings": {"7": 2.3}}', "movie 7: rating 2.3 is not a whole or half star"),
         (b'{"format": 99, "ratings": {}}', "format 99"),
         (b"\xff\xfe\x00garbage", "not UTF-8"),
     ],
@@ -114,3 +115,51 @@ def test_dumps_round_trips_half_ratings() -> None:
     text = my_ratings.dumps({3: 4.5, 1: 2.0}, "ml-100k").decode()
     assert my_ratings.parse(text) == {1: 2.0, 3: 4.5}
     assert json.loads(text)["dataset"] == "ml-100k"
+
+
+def test_half_stars_are_kept_where_the_scale_has_them() -> None:
+    store, warning = MyRatings.open("ml-latest-small", scale=HALF_STARS)
+    assert warning is None
+    store.set(1, 4.5)
+    store.set(2, 0.5)
+    store.set(3, 5)
+    assert json.loads(store.path.read_text())["ratings"] == {"1": 4.5, "2": 0.5, "3": 5}
+    assert store.path == paths.my_ratings_path("ml-latest-small")
+    assert MyRatings.open("ml-latest-small", scale=HALF_STARS)[0].ratings == {
+        1: 4.5, 2: 0.5, 3: 5.0,
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="not a whole or half star"):
+        store.set(4, 4.25)
+
+
+def test_a_whole_star_dataset_refuses_a_new_half_star() -> None:
+    store, _ = MyRatings.open("ml-100k", scale=WHOLE_STARS)
+    with pytest.raises(ValueError, match=r"rating 4.5 is not on ml-100k's scale \(1 to 5\)"):
+        store.set(1, 4.5)
+    with pytest.raises(ValueError, match="outside"):
+        store.set(1, 0.5 - 1)
+    with pytest.raises(ValueError, match=r"not on ml-100k's scale"):
+        store.set(1, 0.5)
+    assert not store.path.exists()
+
+
+def test_half_stars_in_a_whole_star_file_are_kept_not_used(small_dataset: Dataset) -> None:
+    """A half star found for a whole-star dataset: one clear line, nothing lost."""
+    first, second = (int(small_dataset.movies["movie_id"].iloc[i]) for i in (0, 1))
+    path = paths.my_ratings_path(small_dataset.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": 1, "ratings": {str(first): 3.5, str(second): 4}}))
+    store, warning = MyRatings.open(small_dataset.name, scale=small_dataset.scale)
+    assert warning is not None and "\n" not in warning
+    assert str(path) in warning and "1 of your ratings is not on" in warning
+    assert f"movie {first}: 3.5" in warning and "kept in the file but not used" in warning
+    assert store.ratings == {first: 3.5, second: 4.0}
+    assert store.positions(small_dataset) == {1: 4.0}
+    assert not store.usable(first) and store.usable(second)
+    assert store.off_scale() == [first]
+    # a new rating is saved without losing the half star
+    third = int(small_dataset.movies["movie_id"].iloc[2])
+    store.set(third, 2)
+    saved = json.loads(path.read_text())["ratings"]
+    assert saved == {str(first): 3.5, str(second): 4, str(third): 2}
+    assert not [p for p in path.parent.iterdir() if ".corrupt-" in p.name]

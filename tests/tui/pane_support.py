@@ -2,7 +2,8 @@
 app with it active, and readers for the tables.
 
 A few training iterations on the generated dataset (TensorFlow is imported once per
-test session; later trainings take a fraction of a second).
+test session; later trainings take a fraction of a second); on the real ml-latest-small
+an untrained model of the right shape (:func:`random_model`) keeps the tests fast.
 """
 
 from __future__ import annotations
@@ -28,6 +29,24 @@ def trained_model(data_dir: Path, preset: str = "mf") -> TrainedModel:
     from movielens_tui.models import trainer
 
     return trainer.train(load_folder(data_dir), preset, TRAIN_PARAMS, seed=0)
+
+
+def random_model(dataset: Dataset, dim: int = 8, seed: int = 0) -> TrainedModel:
+    """An untrained "mf" model of ``dataset``'s shape: no TensorFlow, instant even for
+    ml-latest-small's 9,742 movies (the panes only need embeddings to score)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return TrainedModel(
+        preset="mf",
+        kind="mf",
+        params={"dim": dim},
+        movie_embeddings=rng.normal(0, 0.5, (dataset.n_movies, dim)).astype(np.float32),
+        user_embeddings=rng.normal(0, 0.5, (dataset.n_users, dim)).astype(np.float32),
+        dataset_name=dataset.name,
+        dataset_fingerprint=dataset.fingerprint,
+        rating_range=(dataset.scale.low, dataset.scale.high),
+    )
 
 
 async def settle(pilot: Pilot, app: MovieLensApp, rounds: int = 3) -> None:

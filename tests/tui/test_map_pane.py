@@ -6,10 +6,11 @@ import threading
 
 import numpy as np
 import pytest
-from pane_support import settle, start, trained_model
+from pane_support import random_model, settle, start, trained_model
 from textual.widgets import Select
 
 from movielens_tui.models import embedding_map
+from movielens_tui.tui.app import MovieLensApp
 from movielens_tui.tui.panes.map import ALL, MapPane
 from movielens_tui.tui.widgets.scatter_plot import MUTED, ScatterPlot
 
@@ -108,3 +109,23 @@ async def test_a_running_tsne_can_be_cancelled(make_app, model, monkeypatch) -> 
         messages = [n.message for n in app._notifications]
         assert "t-SNE cancelled" in messages
         assert not [m for m in messages if "map cancelled" in m or "failed" in m]
+
+
+async def test_latest_small_map_has_its_genres_and_all_9742_movies(latest_small) -> None:
+    app = MovieLensApp(dataset=latest_small)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, random_model(latest_small))
+        await pilot.press("5")
+        await settle(pilot, app)
+        pane = app.query_one(MapPane)
+        plot = app.query_one("#map-plot", ScatterPlot)
+        assert plot.point_count == app.query_one("#map-norms", ScatterPlot).point_count == 9742
+        select = app.query_one("#map-genre", Select)
+        assert [v for _, v in select._options][1:] == list(latest_small.genres)
+        legend = str(app.query_one("#map-legend").render())
+        assert "IMAX" in legend and "unknown" not in legend
+        while pane.genre != "IMAX":  # g walks through the dataset's own genres
+            await pilot.press("g")
+            await pilot.pause()
+        coloured = [s for s in plot.series if s.color != MUTED]
+        assert sum(len(s.xs) for s in coloured) == int(latest_small.movies["IMAX"].sum())

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from pane_support import column, settle, start, titles, trained_model
+from pane_support import column, random_model, settle, start, titles, trained_model
 
 from movielens_tui.models import scoring
+from movielens_tui.tui.app import MovieLensApp
 from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NO_MODEL, NeighborsPane
 from movielens_tui.tui.widgets.movie_search import MovieSearch
@@ -193,3 +194,21 @@ async def test_empty_box_lists_popular_movies_and_no_model_says_how_to_train(mak
         await pilot.pause()
         assert NO_MODEL in app.query_one(MapPane).status_text
         assert app.query_one("#map-plot", ScatterPlot).point_count == 0
+
+
+async def test_forest_gump_finds_forrest_gump_in_latest_small(latest_small) -> None:
+    model = random_model(latest_small)
+    app = MovieLensApp(dataset=latest_small)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, app, model)
+        search = await _search(pilot, app, "forest gump")
+        assert titles(latest_small, search.matches.movies)[0] == "Forrest Gump (1994)"
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = app.query_one(NeighborsPane)
+        assert "Nearest neighbours of: Forrest Gump (1994)" in pane.status_text
+        table = app.query_one("#neighbors-table", ResultsTable)
+        gump = search.matches.movies[0]
+        assert table.movies == [h.movie for h in scoring.neighbors(model, gump, "dot", 6)]
+        rows = scoring.hits_table(latest_small, scoring.neighbors(model, gump, "dot", 6))
+        assert column(table, "genres")[0] == ", ".join(rows[0]["genres"])

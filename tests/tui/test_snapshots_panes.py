@@ -1,5 +1,6 @@
 """Snapshots of the Neighbors, Users, Map and You panes at a fixed size, with a small
-trained model active, on the generated dataset.
+trained model active, on the generated dataset; the Users and You panes also on the real
+ml-latest-small (no demographics, half stars) with an untrained model of its shape.
 
 Update after an intended change with ``pytest tests/tui/test_snapshots_panes.py
 --snapshot-update`` and look at the SVGs in ``__snapshots__``.
@@ -8,8 +9,10 @@ Update after an intended change with ``pytest tests/tui/test_snapshots_panes.py
 from __future__ import annotations
 
 import pytest
-from pane_support import settle, trained_model
+from pane_support import random_model, settle, trained_model
 from textual.pilot import Pilot
+
+from movielens_tui.tui.app import MovieLensApp
 
 SIZE = (100, 30)
 
@@ -77,3 +80,24 @@ def test_you_pane(snap_compare, make_app, model) -> None:
         ("enter", "4"),
     )
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=steps)
+
+
+def test_users_pane_latest_small(snap_compare, latest_small) -> None:
+    """Users without demographics: id, ratings and mean columns, the id-only hint."""
+    steps = _steps(random_model(latest_small), ("4", "slash"), _type("#users-filter", "41"))
+    app = MovieLensApp(dataset=latest_small)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps)
+
+
+def test_you_pane_half_stars_latest_small(snap_compare, latest_small) -> None:
+    """Half stars: h in the hint line and the footer, 4.5 and 0.5 in the tables."""
+    steps = _steps(
+        random_model(latest_small),
+        ("6", "slash"),
+        _type("#you-search-input", "forest gump"),
+        ("enter", "4", "h", "slash"),
+        _type("#you-search-input", "matrix"),
+        ("enter", "h"),
+    )
+    app = MovieLensApp(dataset=latest_small)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps)

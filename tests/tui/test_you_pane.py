@@ -1,16 +1,20 @@
-"""You pane: rate movies with 1-5, saved at once, fold-in recommendations, retrain."""
+"""You pane: rate movies with 1-5 (and half stars with h where the dataset has them),
+saved at once per dataset, fold-in recommendations, retrain."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from pane_support import TRAIN_PARAMS, column, settle, start, titles, trained_model
+from pane_support import TRAIN_PARAMS, column, random_model, settle, start, titles, trained_model
+from textual.widgets import Static
 
 from movielens_tui import paths
 from movielens_tui.models import foldin
+from movielens_tui.tui.app import MovieLensApp
 from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
 from movielens_tui.tui.panes.you import YouPane
+from movielens_tui.tui.widgets.footer import KeyFooter
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import ResultsTable
 
@@ -158,3 +162,74 @@ async def test_r_retrains_with_your_ratings_and_activates_the_model(make_app, mo
         assert new.n_users == dataset.n_users + 1
         assert "retrained with you" in pane.status_text
         assert app.query_one("#you-recs", ResultsTable).row_count == 10
+
+
+async def test_half_stars_on_latest_small_with_h(latest_small) -> None:
+    app = MovieLensApp(dataset=latest_small)
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, random_model(latest_small))
+        await pilot.press("6")
+        await pilot.pause()
+        pane = app.query_one(YouPane)
+        assert "h ±½ star" in pane.query_one("#you-help", Static).render().plain
+        gump = await _rate(pilot, app, "forrest gump", "4")
+        assert titles(dataset, [gump]) == ["Forrest Gump (1994)"]
+        assert "h ½ star" in app.query_one(KeyFooter).render().plain
+        path = paths.my_ratings_path("ml-latest-small")
+        movie_id = str(int(dataset.movies["movie_id"].iat[gump]))
+
+        def saved() -> dict:
+            return json.loads(path.read_text())["ratings"]
+
+        await pilot.press("h")  # 4 -> 4.5
+        await pilot.pause()
+        assert saved() == {movie_id: 4.5}
+        search = app.query_one("#you-search", MovieSearch)
+        assert column(search.matches, "mine")[0] == "4.5"
+        assert column(app.query_one("#you-rated", ResultsTable), "mine") == ["4.5"]
+        assert "For you: 1 rating," in pane.status_text  # not "1 ratings"
+        await pilot.press("h")  # 4.5 -> 4
+        await pilot.pause()
+        assert saved() == {movie_id: 4}
+        await pilot.press("5", "h")  # the top can only lose half a star
+        await pilot.pause()
+        assert saved() == {movie_id: 4.5}
+        await pilot.press("0", "h")  # not rated: half a star
+        await pilot.pause()
+        assert saved() == {movie_id: 0.5}
+        assert pane.positions == {gump: 0.5}
+        assert app.query_one("#you-recs", ResultsTable).row_count == 10
+
+
+async def test_h_on_a_whole_star_dataset_says_so_and_changes_nothing(make_app, model) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("6")
+        await pilot.pause()
+        pane = app.query_one(YouPane)
+        assert "h ±½" not in pane.query_one("#you-help", Static).render().plain
+        await _rate(pilot, app, "Aladd", "4")
+        assert "½ star" not in app.query_one(KeyFooter).render().plain
+        await pilot.press("h")
+        await pilot.pause()
+        saved = json.loads(paths.my_ratings_path(dataset.name).read_text())["ratings"]
+        assert list(saved.values()) == [4]
+        messages = [n.message for n in app._notifications]
+        assert any("takes whole stars only (1 to 5)" in m for m in messages)
+
+
+async def test_a_half_star_in_a_whole_star_file_is_named_and_kept(make_app, model, small_dataset):
+    half, whole = (int(small_dataset.movies["movie_id"].iat[m]) for m in (0, 1))
+    path = paths.my_ratings_path(small_dataset.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": 1, "ratings": {str(half): 3.5, str(whole): 4}}))
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start(pilot, app, model)
+        pane = app.query_one(YouPane)
+        assert pane.positions == {1: 4.0}
+        messages = [n.message for n in app._notifications]
+        line = next(m for m in messages if "not on ml-100k's scale" in m)
+        assert "\n" not in line and f"movie {half}: 3.5" in line and "kept in the file" in line
+        assert json.loads(path.read_text())["ratings"] == {str(half): 3.5, str(whole): 4}

@@ -1,7 +1,11 @@
 """Dataset pane: counts, the rating histogram, per-user and per-movie distributions, top lists.
 
 Filtering by occupation and by genre restricts the ratings every figure is computed from
-(the colab's interactive charts). Figures are computed in a thread worker.
+(the colab's interactive charts). Figures are computed in a thread worker. Everything
+follows the open dataset: the histogram has one bar per value of its rating scale (ten
+half-star bars on ml-latest-small), the genres are its own, the mean age is shown only
+where users have ages, and the occupation filter only where they have occupations
+(elsewhere it is hidden and ``o`` says why).
 """
 
 from __future__ import annotations
@@ -39,11 +43,13 @@ class DatasetView:
     ratings: int
     density: float
     mean_rating: float
-    histogram: dict[int, int]
+    histogram: dict[float, int]  # every value of the dataset's scale -> count
     per_user: tuple[list[float], list[int]]
     per_movie: tuple[list[float], list[int]]
     top_by_count: list[dict[str, Any]]
     top_by_mean: list[dict[str, Any]]
+    mean_age: float = float("nan")  # NaN where users have no ages
+    dataset_id: int = 0  # id() of the dataset the figures are of
 
 
 def compute_view(
@@ -58,7 +64,7 @@ def compute_view(
     mask = np.ones(len(ratings), dtype=bool)
     user_ok = np.ones(dataset.n_users, dtype=bool)
     movie_ok = np.ones(dataset.n_movies, dtype=bool)
-    if occupation:
+    if occupation and "occupation" in dataset.users.columns:
         user_ok = (dataset.users["occupation"] == occupation).to_numpy()
         mask &= user_ok[ratings["user"].to_numpy()]
     if genre:
@@ -70,6 +76,12 @@ def compute_view(
     users = stats.user_table(sub)[user_ok]
     movies = stats.movie_table(sub)[movie_ok]
     n_users, n_movies = int(user_ok.sum()), int(movie_ok.sum())
+    mean_age = float("nan")
+    if "age" in dataset.user_attributes:
+        import pandas as pd
+
+        ages = pd.to_numeric(dataset.users["age"][user_ok], errors="coerce")
+        mean_age = float(ages.mean()) if ages.notna().any() else float("nan")
     return DatasetView(
         occupation=occupation,
         genre=genre,
@@ -83,6 +95,8 @@ def compute_view(
         per_movie=stats.distribution(movies["count"], bins=DISTRIBUTION_BINS),
         top_by_count=_rows(stats.top_by_count(movies[movies["count"] > 0], top)),
         top_by_mean=_rows(stats.top_by_mean(movies, top, MIN_RATINGS)),
+        mean_age=mean_age,
+        dataset_id=id(dataset),
     )
 
 
@@ -91,6 +105,13 @@ def _rows(frame: Any) -> list[dict[str, Any]]:
         {"title": str(r.title), "count": int(r.count), "mean": float(r.mean)}
         for r in frame.itertuples()
     ]
+
+
+def _occupations(dataset: Dataset) -> list[str]:
+    """The occupations to filter by; none where users have no occupation."""
+    if "occupation" not in dataset.user_attributes or "occupation" not in dataset.users:
+        return []
+    return list(dataset.occupations) or sorted({str(o) for o in dataset.users["occupation"]})
 
 
 def _bin_labels(edges: list[float], values: list[int]) -> list[str]:
@@ -102,6 +123,8 @@ class DatasetPane(VerticalScroll):
 
     BINDINGS = [
         Binding("o", "focus_filter('occupation-filter')", "Occupation", id="dataset-occupation"),
+        # the same key where users have no occupation: not in the footer, says so
+        Binding("o", "no_occupations", show=False),
         Binding("g", "focus_filter('genre-filter')", "Genre", id="dataset-genre"),
         Binding("r", "reset_filters", "All ratings", id="dataset-reset"),
     ]
@@ -174,12 +197,14 @@ class DatasetPane(VerticalScroll):
             error = getattr(self.app, "data_error", None)
             self.query_one("#dataset-summary", Static).update(error or "Loading…")
             return
-        occupations = list(dataset.occupations) or sorted(
-            {str(o) for o in dataset.users["occupation"]}
-        )
-        with self.app.batch_update():
-            self.query_one("#occupation-filter", Select).set_options((o, o) for o in occupations)
+        occupations = _occupations(dataset)
+        occupation = self.query_one("#occupation-filter", Select)
+        with self.app.batch_update(), self.prevent(Select.Changed):
+            occupation.set_options((o, o) for o in occupations)
+            occupation.display = bool(occupations)
+            occupation.disabled = not occupations
             self.query_one("#genre-filter", Select).set_options((g, g) for g in dataset.genres)
+        self.refresh_bindings()  # "o" is shown only where there are occupations
         self.refresh_view()
 
     def show_message(self, text: str) -> None:
@@ -225,17 +250,24 @@ class DatasetPane(VerticalScroll):
 
     @on(DatasetViewReady)
     def _show_view(self, message: DatasetViewReady) -> None:
+        from movielens_tui.data.stats import rating_label
+
         view: DatasetView = message.view
+        dataset = self.app.dataset  # type: ignore[attr-defined]
+        if dataset is None or view.dataset_id != id(dataset):
+            return  # figures of a dataset replaced meanwhile
         self.view = view
         where = " · ".join(x for x in (view.occupation, view.genre) if x) or "all ratings"
         mean = f"{view.mean_rating:.2f}" if view.ratings else "-"
+        age = "" if view.mean_age != view.mean_age else f" · mean age [b]{view.mean_age:.1f}[/b]"
         self.query_one("#dataset-summary", Static).update(
             f"[b]{view.users:,}[/b] users · [b]{view.movies:,}[/b] movies · "
             f"[b]{view.ratings:,}[/b] ratings · density [b]{view.density:.2%}[/b] · "
-            f"mean rating [b]{mean}[/b]   ({where})"
+            f"mean rating [b]{mean}[/b]{age}   ({where})"
         )
+        scale = "rating (half stars)" if dataset.scale.half_stars else "rating"
         self.query_one("#rating-histogram", BarChart).show(
-            [str(k) for k in view.histogram], list(view.histogram.values()), "rating"
+            [rating_label(k) for k in view.histogram], list(view.histogram.values()), scale
         )
         edges, counts = view.per_user
         self.query_one("#ratings-per-user", BarChart).show(
@@ -265,8 +297,26 @@ class DatasetPane(VerticalScroll):
 
     # ------------------------------------------------------------------ actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "no_occupations" or parameters == ("occupation-filter",):
+            dataset = getattr(self.app, "dataset", None)
+            has = dataset is None or bool(_occupations(dataset))
+            return has != (action == "no_occupations")
+        return True
+
     def action_focus_filter(self, select_id: str) -> None:
-        self.query_one(f"#{select_id}", Select).focus()
+        select = self.query_one(f"#{select_id}", Select)
+        if select.disabled:
+            self.action_no_occupations()
+            return
+        select.focus()
+
+    def action_no_occupations(self) -> None:
+        """``o`` where users have no occupation: say so."""
+        dataset = self.app.dataset  # type: ignore[attr-defined]
+        name = dataset.name if dataset is not None else "this dataset"
+        self.notify(f"{name} has no user occupations: there is nothing to filter by",
+                    title="Occupation")  # fmt: skip
 
     def action_reset_filters(self) -> None:
         """Show all ratings again."""

@@ -27,6 +27,7 @@ from movielens_tui.tui.panes.neighbors import NO_MODEL
 from movielens_tui.tui.priority import lower_thread_priority
 from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
+from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -248,12 +249,12 @@ class MapPane(Vertical):
     # ------------------------------------------------------------------ drawing
     def _show_status(self) -> None:
         app: Any = self.app
-        model = app.model
+        model = model_for(app, app.dataset)
         method = METHOD_NAMES.get(self.method, self.method)
         if app.dataset is None:
             text = "Loading…"
         elif model is None:
-            text = f"[b]{NO_MODEL}[/b]"
+            text = f"[b]{no_model_text(app, app.dataset, NO_MODEL)}[/b]"
         elif self._running is not None:
             elapsed = time.monotonic() - self._started
             text = f"Computing {METHOD_NAMES[self._running[1]]}… {elapsed:.0f} s (t or esc cancels)"
@@ -282,7 +283,8 @@ class MapPane(Vertical):
     def _draw(self) -> None:
         self._show_status()
         app: Any = self.app
-        dataset, model = app.dataset, app.model
+        dataset = app.dataset
+        model = model_for(app, dataset)
         plot = self.query_one("#map-plot", ScatterPlot)
         norms_plot = self.query_one("#map-norms", ScatterPlot)
         legend = self.query_one("#map-legend", Static)
@@ -323,7 +325,7 @@ class MapPane(Vertical):
             from movielens_tui.models import embedding_map
 
             norms = self._norms[id(model)] = embedding_map.norms(model)
-        stats = getattr(self.app, "movie_stats", None)
+        stats = movie_stats_for(self.app, dataset)
         counts = (
             stats["count"].to_numpy()
             if stats is not None

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
+from movielens_tui.tui.widgets.shared import model_for, no_model_text
 
 NO_MODEL = "No trained model yet — press 2 then s to train one"
 K_MIN, K_MAX, K_DEFAULT = 1, 100, 6
@@ -124,7 +125,8 @@ class NeighborsPane(Vertical):
         table = self.query_one("#neighbors-table", ResultsTable)
         measure = measure_word(app.measure)
         settings = f"measure [b]{measure}[/b] (m) · k={self.k} (+/-)"
-        dataset, model = app.dataset, app.model
+        dataset = app.dataset
+        model = model_for(app, dataset)
         self.hits = []
         if dataset is None:
             status.update(f"Loading the dataset… · {settings}")
@@ -132,7 +134,7 @@ class NeighborsPane(Vertical):
             candidates.update("")
             return
         if model is None:
-            status.update(f"[b]{NO_MODEL}[/b] · {settings}")
+            status.update(f"[b]{no_model_text(app, dataset, NO_MODEL)}[/b] · {settings}")
             table.show_rows([], [])
             candidates.update("")
             return

@@ -113,6 +113,7 @@ class TrainPane(Horizontal):
     async def on_mount(self) -> None:
         await self._build_form(self.preset_name)
         self.watch(self.app, "model", self._model_changed)
+        self.watch(self.app, "dataset", self._dataset_changed, init=False)
         self._show_idle()
 
     def focus_default(self) -> None:
@@ -440,6 +441,15 @@ class TrainPane(Horizontal):
             self._set_status("No trained model yet. Choose a preset, then press s to train.")
         else:
             self._set_status(f"Active model: {model.preset}. Press s to train a new one.")
+
+    def _dataset_changed(self, dataset: Dataset | None) -> None:
+        """Another dataset: a run on the previous one stops (its model would not fit)."""
+        if self.running:
+            self.stop_training()
+            name = dataset.name if dataset is not None else "another dataset"
+            self.notify(f"Training stopped: {name} is open now", title="Train")
+        elif self.run == 0:
+            self._show_idle()
 
     def _model_changed(self, model: TrainedModel | None) -> None:
         if not self.running and self.run == 0:

@@ -1,14 +1,17 @@
 """Users: pick a user, see their profile and favourite movies, and their recommendations.
 
-The filter box takes space-separated terms: a number is a user id (``196``), ``F`` /
-``M`` the sex, ``20-30`` (or ``age:25``) an age range and any other word an occupation
-(``student``, ``eng`` for engineer). Moving the cursor in the user list shows that user.
+The filter box takes space-separated terms (:mod:`movielens_tui.data.users_filter`): a
+number is a user id (``196``) and, where the dataset has demographics, ``F`` / ``M`` the
+sex, ``20-30`` (or ``age:25``, ``50+``) an age range and any other word an occupation
+(``student``, ``eng`` for engineer). ml-1m's ages are bands (``25-34``); ml-latest-small
+and the other CSV releases have only user ids, which the hint under the box says. The
+user list shows the dataset's own attribute columns (number of ratings and mean rating
+where there are none). Moving the cursor in the user list shows that user.
 Recommendations follow ``app.measure`` (``m``); ``x`` toggles "exclude rated".
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -20,56 +23,63 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
+from movielens_tui.data.users_filter import attributes_of, banded_ages, filter_users, hint
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.neighbors import K_MAX, K_MIN, NO_MODEL, measure_word
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
+from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from movielens_tui.data.movielens import Dataset
+
 USER_COLUMNS = (("user_id", "User"), ("age", "Age"), ("sex", "Sex"), ("occupation", "Occupation"))
+ID_ONLY_COLUMNS = (("user_id", "User"), ("count", "Ratings"), ("mean", "Mean"))
 TOP_COLUMNS = (("rating", "★"), ("title", "Title"), ("genres", "Genres"))
 TOP_RATED = 10
 K_DEFAULT = 10
-_RANGE = re.compile(r"^(?:age[:=])?(\d{1,3})\s*-\s*(\d{1,3})$")
-_AGE = re.compile(r"^age[:=](\d{1,3})$")
-_ID = re.compile(r"^(?:id[:=]|#)?(\d+)$")
+MAX_LISTED = 2000  # users listed at most (ml-25m has 162,541); the filter narrows them
+FULL_HINT = hint(("age", "sex", "occupation"))
 
 
-def filter_users(table: pd.DataFrame, text: str) -> tuple[pd.DataFrame, str]:
-    """Rows of ``table`` (users with ``user_id, age, sex, occupation``) matching ``text``.
+def user_columns(dataset: Dataset | None) -> tuple[tuple[str, str], ...]:
+    """The user-list columns for the attributes ``dataset`` has (ml-1m: its age bands)."""
+    if dataset is None:
+        return USER_COLUMNS
+    attributes = attributes_of(dataset)
+    if not attributes:
+        return ID_ONLY_COLUMNS
+    age = "age_band" if banded_ages(dataset) else "age"
+    names = {"age": (age, "Age"), "sex": ("sex", "Sex"), "occupation": ("occupation", "Occupation")}
+    return (("user_id", "User"), *(names[a] for a in attributes))
 
-    Returns the matching rows and a one-line explanation of the filter applied.
-    """
+
+def plural(n: int, word: str) -> str:
+    """``1 rating``, ``2 ratings``, ``1,000 ratings``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def profile_line(row: Any, dataset: Dataset) -> str:
+    """The profile markup of one user-table row, naming only the attributes there are."""
     import pandas as pd
 
-    mask = pd.Series(True, index=table.index)
-    said: list[str] = []
-    occupations = sorted({str(o) for o in table["occupation"]})
-    for term in text.replace(",", " ").split():
-        low = term.lower()
-        if m := _RANGE.match(low):
-            lo, hi = sorted((int(m.group(1)), int(m.group(2))))
-            mask &= table["age"].between(lo, hi)
-            said.append(f"age {lo}-{hi}")
-        elif m := _AGE.match(low):
-            mask &= table["age"] == int(m.group(1))
-            said.append(f"age {m.group(1)}")
-        elif m := _ID.match(low):
-            mask &= table["user_id"] == int(m.group(1))
-            said.append(f"id {m.group(1)}")
-        elif low in ("m", "f", "sex:m", "sex:f"):
-            sex = low[-1].upper()
-            mask &= table["sex"].astype(str).str.upper() == sex
-            said.append(f"sex {sex}")
-        else:
-            word = low.removeprefix("occupation:").removeprefix("occ:")
-            hits = [o for o in occupations if o.lower().startswith(word)] or [
-                o for o in occupations if word in o.lower()
-            ]
-            mask &= table["occupation"].isin(hits)
-            said.append(f"occupation {'/'.join(hits) if hits else repr(word) + ' (none)'}")
-    return table[mask], ", ".join(said)
+    def known(value: Any) -> bool:
+        return (
+            value is not None and not pd.isna(value) and str(value).strip() not in ("", "unknown")
+        )
+
+    parts = [f"[b]User {int(row['user_id'])}[/b]"]
+    attributes = attributes_of(dataset)
+    if "age" in attributes:
+        age = row.get("age_band") if banded_ages(dataset) else row.get("age")
+        if known(age):
+            parts.append(f"age {escape(str(age))}")
+    parts += [escape(str(row.get(a))) for a in ("sex", "occupation")
+              if a in attributes and known(row.get(a))]  # fmt: skip
+    mean = "-" if pd.isna(row["mean"]) else f"{row['mean']:.2f}"
+    parts.append(f"{plural(int(row['count']), 'rating')} (mean {mean})")
+    return " · ".join(parts)
 
 
 class UsersPane(Vertical):
@@ -79,7 +89,7 @@ class UsersPane(Vertical):
     UsersPane { height: 1fr; }
     UsersPane #users-top-row { height: 12; }
     UsersPane #users-left { width: 36; }
-    UsersPane #users-filter { margin-bottom: 1; }
+    UsersPane #users-hint { height: 1; color: $text-muted; }
     UsersPane #users-list { height: 1fr; }
     UsersPane #users-right { width: 1fr; }
     UsersPane #users-profile { height: auto; padding: 0 1; }
@@ -105,6 +115,7 @@ class UsersPane(Vertical):
         self.status_text = ""
         self.profile_text = ""
         self.filter_text = ""
+        self.hint_text = FULL_HINT
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-top-row"):
@@ -112,6 +123,7 @@ class UsersPane(Vertical):
                 yield Input(
                     placeholder="filter: 196 · F · 20-30 · student", id="users-filter", compact=True
                 )
+                yield Static(FULL_HINT, id="users-hint", markup=False)
                 yield ResultsTable(USER_COLUMNS, id="users-list")
             with Vertical(id="users-right"):
                 yield Static(id="users-profile")
@@ -144,6 +156,14 @@ class UsersPane(Vertical):
 
         self.user_table = stats.user_table(dataset)
         self.user = None
+        attributes = attributes_of(dataset)
+        self.query_one("#users-list", ResultsTable).set_columns(user_columns(dataset))
+        examples = {"sex": "F", "age": "25-34" if banded_ages(dataset) else "20-30",
+                    "occupation": "student"}  # fmt: skip
+        field = self.query_one("#users-filter", Input)
+        field.placeholder = " · ".join(["filter: 196", *(examples[a] for a in attributes)])
+        if not attributes:
+            field.placeholder = f"user id, e.g. {int(dataset.users['user_id'].iat[0])}"
         self._fill_users()
 
     @on(Input.Changed, "#users-filter")
@@ -165,15 +185,26 @@ class UsersPane(Vertical):
             users.show_rows([], [])
             self._show_user()
             return
+        dataset = self.app.dataset  # type: ignore[attr-defined]
+        attributes = attributes_of(dataset) if dataset is not None else ()
+        banded = dataset is not None and banded_ages(dataset)
         text = self.query_one("#users-filter", Input).value
-        shown, said = filter_users(table, text)
+        shown, said = filter_users(table, text, attributes, banded)
         self.filter_text = said
+        self._show_hint(said or hint(attributes, banded))
+        listed = shown.iloc[:MAX_LISTED]
+        count = f"{len(shown)}/{len(table)}" if len(listed) == len(shown) else (
+            f"{len(listed)} of {len(shown):,}")  # fmt: skip
         users.show_rows(
-            shown.to_dict("records"),
-            shown.index.tolist(),
-            labels={"user_id": f"User ({len(shown)}/{len(table)})"},
+            listed.to_dict("records"),
+            listed.index.tolist(),
+            labels={"user_id": f"User ({count})"},
         )
         self.user = users.highlighted_movie()
+
+    def _show_hint(self, text: str) -> None:
+        self.hint_text = text
+        self.query_one("#users-hint", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#users-list")
     def _user_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -217,16 +248,10 @@ class UsersPane(Vertical):
             self._show_recommendations()
             return
         row = self.user_table.iloc[self.user]
-        mean = "-" if row["mean"] != row["mean"] else f"{row['mean']:.2f}"
-        self._set(
-            profile,
-            "profile_text",
-            f"[b]User {row['user_id']}[/b] · age {row['age']} · {escape(str(row['sex']))} · "
-            f"{escape(str(row['occupation']))} · {row['count']} ratings (mean {mean})",
-        )
+        self._set(profile, "profile_text", profile_line(row, dataset))
         ratings = dataset.ratings
         mine = ratings[ratings["user"].to_numpy() == self.user]
-        stats = getattr(self.app, "movie_stats", None)
+        stats = movie_stats_for(self.app, dataset)
         counts = stats["count"].to_numpy() if stats is not None else None
         order = sorted(
             zip(mine["movie"].tolist(), mine["rating"].tolist(), strict=True),
@@ -249,10 +274,12 @@ class UsersPane(Vertical):
             f"measure [b]{measure_word(app.measure)}[/b] (m) · exclude rated: "
             f"[b]{exclude}[/b] (x) · +/- k"
         )
-        dataset, model = app.dataset, app.model
+        dataset = app.dataset
+        model = model_for(app, dataset)
         self.hits = []
         if model is None:
-            self._set(status, "status_text", f"[b]{NO_MODEL}[/b] · {settings}")
+            text = no_model_text(app, dataset, NO_MODEL)
+            self._set(status, "status_text", f"[b]{text}[/b] · {settings}")
             recs.show_rows([], [])
             return
         if dataset is None or self.user is None or self.user_table is None:

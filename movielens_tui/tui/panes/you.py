@@ -1,7 +1,11 @@
 """You: rate movies yourself and get recommendations at once (the colab's "user 943").
 
 Search a title (``/``), move into the list (``down``) and press ``1``-``5`` on a movie;
-``0`` or ``delete`` removes a rating. Ratings are saved at once (``my_ratings``); your
+``0`` or ``delete`` removes a rating. On a half-star dataset (ml-latest-small, ml-10m
+and later: 0.5 to 5) ``h`` adds half a star to the movie's rating or takes it off again
+(``4`` then ``h`` is 4.5, ``h`` again is 4; ``5`` then ``h`` is 4.5; ``h`` on a movie
+not rated yet is 0.5); on a whole-star dataset it says so. Ratings are checked against
+the dataset's scale and saved at once, one file per dataset (``my_ratings``); your
 recommendations are computed by fold-in with the active model. ``r`` retrains the active
 model's preset with your ratings added as a new user (a thread worker; ``r`` again stops)
 and makes the result the active model.
@@ -30,6 +34,7 @@ from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
 from movielens_tui.tui.training_thread import run_training_thread
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
+from movielens_tui.tui.widgets.shared import model_for, no_model_text
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
@@ -44,6 +49,33 @@ HELP = (
     "[b]/[/b] search · [b]↓[/b] list · [b]1[/b]-[b]5[/b] rate · [b]0[/b] remove · "
     "[b]r[/b] retrain with you · [b]esc[/b] leave list"
 )
+HALF_HELP = (
+    "[b]/[/b] search · [b]↓[/b] list · [b]1[/b]-[b]5[/b] rate · [b]h[/b] ±½ star · "
+    "[b]0[/b] remove · [b]r[/b] retrain with you · [b]esc[/b] leave list"
+)
+
+
+def help_line(dataset: Dataset | None) -> str:
+    """The key hint: with ``h`` (half stars) only where the dataset's scale has them."""
+    return HALF_HELP if dataset is not None and dataset.scale.half_stars else HELP
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def toggle_half(rating: float | None, high: float = 5.0) -> float | None:
+    """``h``: add half a star to a whole rating, take it off a half one.
+
+    4 -> 4.5 -> 4; the top (5) can only lose half (4.5); not rated (None) -> 0.5 and
+    0.5 -> None (no rating left).
+    """
+    if rating is None:
+        return 0.5
+    if not float(rating).is_integer():
+        whole = float(rating) - 0.5
+        return whole if whole > 0 else None
+    return float(rating) + 0.5 if rating < high else float(rating) - 0.5
 
 
 class YouPane(Vertical):
@@ -62,6 +94,15 @@ class YouPane(Vertical):
     BINDINGS = [
         Binding("1", "rate(1)", "Rate", key_display="1-5", id="you-rate-1"),
         *(Binding(str(n), f"rate({n})", show=False) for n in range(2, 6)),
+        Binding(
+            "h",
+            "half_star",
+            "½ star",
+            id="you-half-star",
+            tooltip="Add or take off half a star (4 → 4.5 → 4); half-star datasets",
+        ),
+        # the same key on a whole-star dataset: not in the footer, says why it does nothing
+        Binding("h", "whole_stars_only", show=False),
         Binding("0,delete,backspace", "unrate", "Remove", key_display="0", id="you-unrate"),
         Binding("r", "retrain", "Retrain with you", id="you-retrain"),
         Binding("slash", "focus_search", "Search", id="you-search"),
@@ -115,7 +156,12 @@ class YouPane(Vertical):
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("rate", "unrate", "leave_list"):
+        if action in ("half_star", "whole_stars_only"):
+            dataset = getattr(self.app, "dataset", None)
+            half = dataset is not None and dataset.scale.half_stars
+            if half != (action == "half_star"):
+                return False
+        if action in ("rate", "unrate", "leave_list", "half_star", "whole_stars_only"):
             # Only inside a movie list: elsewhere the keys switch panes or type.
             return self._focused_table() is not None
         return True
@@ -125,10 +171,19 @@ class YouPane(Vertical):
         dataset = getattr(self.app, "dataset", None)
         self.store = None
         self._retrained = None
+        self._pending = None
+        if self.retraining:  # a retraining on the previous dataset: stop it, drop its result
+            if self._worker is not None:
+                self._worker.cancel()
+            self.run += 1
+            self.retraining = False
+            self._last_progress = ""
+        self.query_one("#you-help", Static).update(help_line(dataset))
+        self.refresh_bindings()  # "h" is shown only on half-star datasets
         if dataset is not None:
             from movielens_tui.my_ratings import MyRatings
 
-            self.store, warning = MyRatings.open(dataset.name)
+            self.store, warning = MyRatings.open(dataset.name, scale=dataset.scale)
             if warning:
                 self.notify(warning, title="Your ratings", severity="warning", timeout=15)
             unknown = self.store.unknown_ids(dataset)
@@ -149,7 +204,8 @@ class YouPane(Vertical):
         dataset = getattr(self.app, "dataset", None)
         if self.store is None or dataset is None:
             return None
-        return self.store.get(int(dataset.movies["movie_id"].iat[movie]))
+        movie_id = int(dataset.movies["movie_id"].iat[movie])
+        return self.store.get(movie_id) if self.store.usable(movie_id) else None
 
     def action_rate(self, rating: int) -> None:
         table = self._focused_table()
@@ -160,6 +216,33 @@ class YouPane(Vertical):
         movie = table.highlighted_movie() if table is not None else None
         if movie is not None:
             self.rate(movie, rating)
+
+    def action_half_star(self) -> None:
+        """Add half a star to the highlighted movie's rating, or take it off."""
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is None:
+            return
+        if not dataset.scale.half_stars:
+            self.action_whole_stars_only()
+            return
+        table = self._focused_table()
+        search = self.query_one(MovieSearch)
+        if table is search.matches and search.pending:
+            self.notify("Still searching; press the key again in a moment", title="Rate")
+            return
+        movie = table.highlighted_movie() if table is not None else None
+        if movie is not None:
+            self.rate(movie, toggle_half(self._rating_of(movie), dataset.scale.high))
+
+    def action_whole_stars_only(self) -> None:
+        """``h`` on a whole-star dataset: say why no half star is given."""
+        dataset = getattr(self.app, "dataset", None)
+        if dataset is not None:
+            self.notify(
+                f"{dataset.name} takes whole stars only ({dataset.scale.describe()}); "
+                "h gives half stars on half-star datasets such as ml-latest-small",
+                title="Half stars",
+            )
 
     def action_unrate(self) -> None:
         table = self._focused_table()
@@ -235,11 +318,12 @@ class YouPane(Vertical):
     def _recommend(self) -> str:
         """Fill ``self.hits`` for your ratings; returns the status line (markup)."""
         app: Any = self.app
-        dataset, model = app.dataset, app.model
+        dataset = app.dataset
+        model = model_for(app, dataset)
         if dataset is None:
             return "Loading…"
         if model is None:
-            return f"[b]{NO_MODEL}[/b]"
+            return f"[b]{no_model_text(app, dataset, NO_MODEL)}[/b]"
         ratings = self.positions
         if not ratings:
             return "Rate a few movies to get recommendations"
@@ -263,7 +347,7 @@ class YouPane(Vertical):
         except MovieLensError as exc:
             self.hits = []
             return f"[b]{escape(str(exc))}[/b]"
-        return f"For you: {len(ratings)} ratings, {escape(model.preset)} {source}"
+        return f"For you: {plural(len(ratings), 'rating')}, {escape(model.preset)} {source}"
 
     def _set_status(self, markup: str) -> None:
         self.query_one("#you-status", Static).update(markup)
@@ -279,9 +363,10 @@ class YouPane(Vertical):
             self._last_progress = "Stopping the retraining…"
             self._show_recommendations()
             return
-        dataset, model = app.dataset, app.model
+        dataset = app.dataset
+        model = model_for(app, dataset)
         if model is None or dataset is None:
-            self.notify(NO_MODEL, title="Retrain", severity="warning")
+            self.notify(no_model_text(app, dataset, NO_MODEL), title="Retrain", severity="warning")
             return
         ratings = self.positions
         if not ratings:
@@ -299,7 +384,8 @@ class YouPane(Vertical):
         self.run += 1
         self.retraining = True
         self._last_progress = (
-            f"Retraining {escape(model.preset)} with your {len(ratings)} ratings… (r stops)"
+            f"Retraining {escape(model.preset)} with your {plural(len(ratings), 'rating')}… "
+            "(r stops)"
         )
         self._show_recommendations()
         self._pending = (extended, user, dict(ratings))
@@ -365,7 +451,7 @@ class YouPane(Vertical):
 
     @on(MovieSearch.Chosen, "#you-search")
     def _chosen(self, event: MovieSearch.Chosen) -> None:
-        """Enter on a match: move into the list so 1-5 rate it."""
+        """Enter on a match: move into the list so 1-5 (and h) rate it."""
         event.stop()
         focus_now(event.search.matches)
 

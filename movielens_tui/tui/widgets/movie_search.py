@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input
 
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.widgets.results_table import ResultsTable
+from movielens_tui.tui.widgets.shared import movie_stats_for, title_index_for
 
 MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("title", "Title"),
@@ -130,7 +131,7 @@ class MovieSearch(Vertical):
         """Start a search for ``query``; only the newest one's results will be shown."""
         self.query = query
         self._number += 1
-        index = getattr(self.app, "title_index", None)
+        index = title_index_for(self.app, getattr(self.app, "dataset", None))
         if not query.strip() or index is None:
             self._show(query, self._popular(), [])
             return
@@ -170,7 +171,7 @@ class MovieSearch(Vertical):
             self.search(self.query)
 
     def _popular(self) -> list[int]:
-        stats = getattr(self.app, "movie_stats", None)
+        stats = movie_stats_for(self.app, getattr(self.app, "dataset", None))
         if stats is None:
             return []
         order = (-stats["count"].to_numpy()).argsort(kind="stable")
@@ -193,8 +194,8 @@ class MovieSearch(Vertical):
 
     def row_for(self, movie: int) -> dict[str, Any]:
         """Cells of one match row: title, genres, number of ratings (+ pane extras)."""
-        stats = getattr(self.app, "movie_stats", None)
         dataset = getattr(self.app, "dataset", None)
+        stats = movie_stats_for(self.app, dataset)
         row: dict[str, Any] = {}
         if stats is not None:
             row = {

@@ -38,7 +38,9 @@ def format_cell(key: str, value: Any) -> Text | str:
         text = _clip(", ".join(value), GENRES_WIDTH) if value else "-"
     elif key in ("score", "predicted"):
         text = f"{float(value):.3f}"
-    elif key in ("rating", "mine", "mean"):
+    elif key in ("rating", "mine"):
+        text = f"{float(value):g}"  # "4", "3.5": as the dataset's scale writes them
+    elif key == "mean":
         number = float(value)
         text = f"{number:.0f}" if number.is_integer() else f"{number:.2f}"
     elif key == "title":
@@ -81,6 +83,22 @@ class ResultsTable(DataTable):
     def on_mount(self) -> None:
         for key, label in self._column_specs:
             self.add_column(label, key=key)
+
+    def set_columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """Replace the columns (another dataset has other user attributes); clears rows."""
+        columns = list(columns)
+        if columns == self._column_specs:
+            return
+        self._column_specs = columns
+        self._keys = []
+        if self.is_mounted:
+            self.clear(columns=True)
+            for key, label in self._column_specs:
+                self.add_column(label, key=key)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._column_specs]
 
     def column_label(self, key: str) -> str:
         column = self.columns.get(ColumnKey(key))
