@@ -1,13 +1,16 @@
 """The Textual app: six panes in tabs, app-wide keys, the dataset and the active model.
 
 Nothing heavy is imported here: the dataset loads in a thread worker after the first
-paint, and TensorFlow is only imported by a training worker.
+paint, and TensorFlow is only imported by a training worker. ``c`` opens the dataset
+picker; the same worker then downloads and opens the chosen release, and the panes
+follow ``app.dataset``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -22,14 +25,16 @@ from textual.binding import Binding, BindingsMap
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from movielens_tui.tui.commands import MovieLensCommands, PaletteCommand
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.messages import (
+    DatasetChosen,
     DatasetFailed,
     DatasetLoaded,
+    DatasetSwitchCancelled,
     DownloadProgress,
     ModelActivated,
     ModelLoaded,
@@ -42,6 +47,7 @@ from movielens_tui.tui.panes.train import TrainPane
 from movielens_tui.tui.panes.users import UsersPane
 from movielens_tui.tui.panes.you import YouPane
 from movielens_tui.tui.priority import freeze_heap
+from movielens_tui.tui.screens.dataset_picker import DatasetPicker
 from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.footer import KeyFooter
 
@@ -64,10 +70,22 @@ LOG_NAME = "movielens-tui.log"
 PANES_AT_LATEST = 3.0  # seconds: mount the other panes by then even if data is still loading
 PANES_AFTER_COUNTS = 0.1  # seconds between painting the dataset counts and mounting the rest
 LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
+TRAINING_GROUPS = ("train", "you-retrain")  # worker groups of the Train and You panes
+PALETTE_NAMES = {"choose-dataset": "Choose dataset…"}  # palette names unlike the footer's
+PICKER_BLOCKS = ("show_pane", "search", "toggle_measure", "choose_dataset")  # behind the picker
 
 
 class _Cancelled(Exception):
     """Raised inside a download progress callback once the worker is cancelled."""
+
+
+class NoticeLine(Static):
+    """The one-line dataset notice above the footer; a click shows it whole."""
+
+    def on_click(self) -> None:
+        notice = getattr(self.app, "notice", None)
+        if notice:
+            self.app.notify(notice, title="Dataset", severity="warning", timeout=20)
 
 
 class MovieLensApp(App[int]):
@@ -99,6 +117,13 @@ class MovieLensApp(App[int]):
             id="toggle-measure",
             tooltip="Switch scores between DOT and COSINE",
         ),  # fmt: skip
+        Binding(
+            "c",
+            "choose_dataset",
+            "Datasets",
+            id="choose-dataset",
+            tooltip="Open another MovieLens release (downloads it first if needed)",
+        ),  # fmt: skip
         Binding("escape", "leave_input", "Leave field", show=False, id="leave-input"),
         Binding(
             "ctrl+q",
@@ -122,15 +147,21 @@ class MovieLensApp(App[int]):
         data: str | Path | None = None,
         model_path: Path | None = None,
         dataset: Dataset | None = None,
+        dataset_name: str | None = None,
     ) -> None:
         super().__init__()
         self.data = data
+        self.dataset_name = dataset_name
+        """The release asked for (``--dataset``); None: ml-100k, or what ``data`` holds."""
         self.model_path_arg = Path(model_path) if model_path else None
         self.model_path: Path | None = None
         self.movie_stats: Any = None
         self.title_index: Any = None
         self.data_error: str | None = None
+        self.notice: str | None = None
+        """Why another release than the one asked for is open (shown until a switch)."""
         self._given_dataset = dataset
+        self._switching: str | None = None  # the release the picker asked for, while loading
 
     # ------------------------------------------------------------------ layout
 
@@ -141,10 +172,11 @@ class MovieLensApp(App[int]):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
                     if n == 1:  # the rest mount once the dataset counts are on screen
                         yield pane_class()
+        yield NoticeLine("", id="dataset-notice", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._show_measure()
+        self._show_header()
         self.set_timer(PANES_AT_LATEST, self.mount_panes)  # e.g. during a long download
         self.call_after_refresh(self._focus_inside, PANES[0][0])
         self.load_dataset()
@@ -152,12 +184,18 @@ class MovieLensApp(App[int]):
     # ------------------------------------------------------------------ dataset
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
-    def load_dataset(self) -> None:
-        """Resolve and parse the dataset, then build the tables panes share."""
+    def load_dataset(self, name: str | None = None) -> None:
+        """Resolve and parse the dataset, then build the tables panes share.
+
+        With ``name`` None this is the start-up load (``data`` / ``--dataset``, falling
+        back to the bundled release offline); else the release the picker chose.
+        """
         from movielens_tui.data import source, stats
         from movielens_tui.errors import MovieLensError
 
         worker = get_current_worker()
+        switch = name is not None
+        label = name or self.dataset_name or ("" if self.data else "ml-100k")
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -166,12 +204,19 @@ class MovieLensApp(App[int]):
             now = time.monotonic()
             if now - last[0] >= 0.2 or done >= total:
                 last[0] = now
-                self.post_message(DownloadProgress(done, total))
+                self.post_message(DownloadProgress(done, total, label, switch))
 
+        notice = None
         try:
-            dataset = self._given_dataset or _cancellable(
-                worker, lambda: source.load(self.data, progress=progress)
-            )
+            if name is not None:
+                dataset = _cancellable(worker, lambda: open_release(name, progress))
+            elif self._given_dataset is not None:
+                dataset = self._given_dataset
+            else:
+                dataset, notice = _cancellable(
+                    worker,
+                    lambda: source.load_or_fallback(self.data, self.dataset_name, progress),
+                )
             if worker.is_cancelled:
                 return
             movie_stats = stats.movie_table(dataset)
@@ -179,19 +224,36 @@ class MovieLensApp(App[int]):
         except _Cancelled:
             return
         except MovieLensError as exc:
-            self.post_message(DatasetFailed(str(exc)))
+            self.post_message(DatasetFailed(str(exc), name, switch))
             return
         except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
-            self.post_message(DatasetFailed(f"could not load the dataset: {exc!r}"))
+            self.post_message(DatasetFailed(f"could not load the dataset: {exc!r}", name, switch))
             return
-        self.post_message(DatasetLoaded(dataset, movie_stats, title_index))
+        if not worker.is_cancelled:
+            self.post_message(DatasetLoaded(dataset, movie_stats, title_index, notice, switch))
 
     @on(DatasetLoaded)
     def _dataset_loaded(self, message: DatasetLoaded) -> None:
+        if message.switch and message.dataset.name != self._switching:
+            return  # a load the user cancelled or replaced
+        self._switching = None
+        previous = self.dataset
         self.movie_stats = message.movie_stats
         self.title_index = message.title_index
         self.data_error = None
+        if message.switch:
+            self.model_path_arg = None  # --model belonged to the dataset opened at start-up
+            if self.model is not None:
+                self.set_active_model(None)  # before the dataset: panes never mix the two
+        self.show_notice(message.notice)
         self.dataset = message.dataset
+        self._show_header()
+        picker = self._picker()
+        if message.switch and picker is not None:
+            picker.dismiss(message.dataset.name)
+        if message.switch:
+            was = f" (was {previous.name})" if previous is not None else ""
+            self.notify(f"Opened {message.dataset.name}{was}", title="Dataset")
         # let the counts reach the terminal before mounting the other panes (~0.4 s of work)
         self.set_timer(PANES_AFTER_COUNTS, self.mount_panes)
         self.call_after_refresh(freeze_heap)  # the dataset and panes stay: spare the GC
@@ -199,24 +261,112 @@ class MovieLensApp(App[int]):
 
     @on(DownloadProgress)
     def _download_progress(self, message: DownloadProgress) -> None:
+        if message.switch:
+            picker = self._picker()
+            if picker is not None:
+                picker.show_progress(message.done, message.total)
+            return
         pane = self.pane("dataset")
         show = getattr(pane, "show_message", None)
         if callable(show):
             mb = 1024 * 1024
             pct = f" {message.done / message.total:.0%}" if message.total else ""
+            name = f" {message.name}" if message.name else ""
             show(
-                f"Downloading MovieLens{pct} ({message.done / mb:.1f} of "
+                f"Downloading MovieLens{name}{pct} ({message.done / mb:.1f} of "
                 f"{message.total / mb:.1f} MB)… ctrl+q cancels"
             )
 
     @on(DatasetFailed)
     def _dataset_failed(self, message: DatasetFailed) -> None:
+        if message.switch:
+            if message.name != self._switching:
+                return
+            self._switching = None
+            short = message.message.split(";")[0].strip()
+            picker = self._picker()
+            if picker is not None:
+                picker.show_failure(f"Could not open {message.name}: {short}.")
+            current = f"; {self.dataset.name} stays open" if self.dataset is not None else ""
+            self.notify(f"{message.message}{current}", title="Dataset not opened",
+                        severity="error", timeout=15)  # fmt: skip
+            if self.dataset is not None:
+                return
         self.data_error = message.message
         self.mount_panes()
         show = getattr(self.pane("dataset"), "show_message", None)
         if callable(show):
-            show(f"Could not load the dataset: {message.message}")
-        self.notify(message.message, title="Dataset", severity="error", timeout=15)
+            show(f"Could not load the dataset: {message.message} (c chooses another)")
+        if not message.switch:
+            self.notify(message.message, title="Dataset", severity="error", timeout=15)
+
+    def show_notice(self, notice: str | None) -> None:
+        """Show ``notice`` in the one line above the footer (None hides it)."""
+        self.notice = notice
+        line = self.query_one("#dataset-notice", Static)
+        line.update(_one_line(notice) if notice else "")
+        line.tooltip = notice
+        line.set_class(bool(notice), "-shown")
+        if notice:
+            self.notify(notice, title="Dataset", severity="warning", timeout=20)
+
+    # ------------------------------------------------------------------ dataset picker
+
+    def action_choose_dataset(self) -> None:
+        """Open the dataset picker (refused while a training runs)."""
+        if self._picker() is not None:
+            return
+        refusal = self.switch_refusal()
+        if refusal:
+            self.notify(refusal, title="Dataset", severity="warning", timeout=8)
+            return
+        current = self.dataset.name if self.dataset is not None else None
+        self.push_screen(DatasetPicker(current))
+
+    def switch_refusal(self) -> str | None:
+        """Why the dataset cannot be switched now (a training is running), or None."""
+        busy = {w.group for w in self.workers if w.group in TRAINING_GROUPS and not w.is_finished}
+        if "train" in busy:
+            return "A training run is going on in Train: stop it (2, s) before switching dataset"
+        if "you-retrain" in busy:
+            return "Retraining with your ratings is going on: stop it (6, r) before switching"
+        return None
+
+    def _picker(self) -> DatasetPicker | None:
+        screen = self.screen
+        return screen if isinstance(screen, DatasetPicker) else None
+
+    @on(DatasetChosen)
+    def _dataset_chosen(self, message: DatasetChosen) -> None:
+        picker = self._picker()
+        refusal = self.switch_refusal()
+        if refusal:
+            if picker is not None:
+                picker.show_failure(refusal + ".")
+            return
+        self._switching = message.name
+        if picker is not None:
+            picker.show_busy(message.name)
+        self.load_dataset(message.name)
+
+    @on(DatasetSwitchCancelled)
+    def _switch_cancelled(self, _message: DatasetSwitchCancelled) -> None:
+        name, self._switching = self._switching, None
+        self.workers.cancel_group(self, "dataset")
+        picker = self._picker()
+        if picker is not None and name is not None:
+            picker.show_cancelled(name)
+        if self.dataset is None:  # the start-up load was replaced, then cancelled
+            self.data_error = "No dataset is open: press c to choose one"
+            show = getattr(self.pane("dataset"), "show_message", None)
+            if callable(show):
+                show(self.data_error)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """App keys that act on the panes are off while the picker is open."""
+        if action in PICKER_BLOCKS and self._picker() is not None:
+            return False
+        return True
 
     # ------------------------------------------------------------------ models
 
@@ -243,6 +393,9 @@ class MovieLensApp(App[int]):
 
     @on(ModelLoaded)
     def _model_loaded(self, message: ModelLoaded) -> None:
+        fingerprint = getattr(message.model, "dataset_fingerprint", None)
+        if self.dataset is not None and fingerprint not in (None, self.dataset.fingerprint):
+            return  # loaded for the dataset open before a switch
         if self.model is None or self.model_path_arg is not None:
             self.set_active_model(message.model, message.path)
 
@@ -323,16 +476,24 @@ class MovieLensApp(App[int]):
         self.measure = MEASURES[(MEASURES.index(self.measure) + 1) % len(MEASURES)]
 
     def watch_measure(self) -> None:
-        self._show_measure()
+        self._show_header()
 
-    def _show_measure(self) -> None:
-        self.sub_title = f"measure: {self.measure.upper()}"
+    @property
+    def dataset_label(self) -> str:
+        """The open release's name, or what is being opened."""
+        if self.dataset is not None:
+            return self.dataset.name
+        return f"{self.dataset_name or ('ml-100k' if not self.data else 'dataset')}…"
+
+    def _show_header(self) -> None:
+        self.sub_title = f"{self.dataset_label} · measure: {self.measure.upper()}"
 
     def format_title(self, title: str, sub_title: str) -> Content:
-        """The header: the app name (when there is room) and the measure as a word."""
+        """The header: the app name (when there is room), the dataset and the measure."""
         parts: list[str | tuple[str, str]] = []
         if title:
             parts += [title, (" — ", "dim")]
+        parts += [(self.dataset_label, "bold"), (" · ", "dim")]
         parts += [("measure: ", "dim"), (self.measure.upper(), "bold")]
         return Content.assemble(*parts)
 
@@ -359,7 +520,7 @@ class MovieLensApp(App[int]):
         for binding in self._bindings_of(self):
             if binding.id == "leave-input":
                 continue
-            name = binding.description
+            name = PALETTE_NAMES.get(binding.id or "", binding.description)
             if binding.id and binding.id.startswith("show-"):
                 name = f"Go to {binding.description}"
             yield PaletteCommand(
@@ -394,6 +555,32 @@ class MovieLensApp(App[int]):
                     seen.add(binding.action)
                     out.append(binding)
         return out
+
+
+def _one_line(notice: str) -> str:
+    """``notice`` for the one-line display: the download URL left out (the toast and
+    the tooltip show it whole)."""
+    return re.sub(r"downloading \S+ failed: ", "", notice)
+
+
+def open_release(name: str, progress: Any = None) -> Dataset:
+    """Open the registry release ``name`` (bundled, cached, or downloaded now).
+
+    ``MOVIELENS_TUI_DATA`` names one local copy for start-up; a release chosen in the
+    picker comes from the package or the cache instead.
+    """
+    from movielens_tui.data import layouts, registry, source
+    from movielens_tui.data.download import fetch
+    from movielens_tui.paths import cache_dir
+
+    if not os.environ.get(source.DATA_ENV):
+        return source.load(None, name, progress)
+    spec = registry.get(name)
+    bundled = registry.bundled_zip(spec)
+    if bundled is not None:
+        return source.load(bundled, name)
+    folder = fetch(spec, cache_dir(), progress, url=os.environ.get(source.URL_ENV) or None)
+    return layouts.load(folder, spec)
 
 
 def _key_label(binding: Binding) -> str:
@@ -455,13 +642,15 @@ def _title_index(dataset: Dataset) -> Any:
 
 
 def _discard_abandoned_download(started: float) -> None:
-    """Quit mid-download: the stuck thread dies with the process; remove its partial files."""
+    """Quit mid-download: the stuck thread dies with the process; remove its partial files
+    (of whichever release it was: the start-up one or one chosen in the picker)."""
     from movielens_tui.data import registry
     from movielens_tui.data.download import discard_partial
     from movielens_tui.paths import cache_dir
 
-    with contextlib.suppress(Exception):
-        discard_partial(registry.get(), cache_dir(), started)
+    for spec in registry.REGISTRY.values():
+        with contextlib.suppress(Exception):
+            discard_partial(spec, cache_dir(), started)
 
 
 @contextlib.contextmanager
@@ -497,8 +686,11 @@ def run_app(
     data: str | Path | None = None,
     model_path: Path | None = None,
     debug: bool = False,
+    dataset_name: str | None = None,
 ) -> int:
     """Open the app (the ``movielens-tui`` default command); returns the exit code.
+
+    ``dataset_name`` is ``--dataset`` (None: ml-100k, or the release ``data`` holds).
 
     While the app runs, native stderr (TensorFlow's C++ logging) goes to
     ``<data dir>/movielens-tui.log``; with ``debug`` its path is printed on exit.
@@ -507,7 +699,7 @@ def run_app(
     from movielens_tui.paths import data_dir
 
     log_path = data_dir() / LOG_NAME
-    app = MovieLensApp(data=data, model_path=model_path)
+    app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name)
     started = time.time()
     with native_stderr_to(log_path):
         app.run()

@@ -13,30 +13,59 @@ if TYPE_CHECKING:
 
 
 class DatasetLoaded(Message):
-    """The dataset finished loading in its worker."""
+    """The dataset finished loading in its worker.
 
-    def __init__(self, dataset: Dataset, movie_stats: Any, title_index: Any) -> None:
+    ``notice`` is one line saying a fallback release was opened instead of the one
+    asked for (None otherwise); ``switch`` is True when the dataset picker asked for it.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        movie_stats: Any,
+        title_index: Any,
+        notice: str | None = None,
+        switch: bool = False,
+    ) -> None:
         super().__init__()
         self.dataset = dataset
         self.movie_stats = movie_stats
         self.title_index = title_index
+        self.notice = notice
+        self.switch = switch
 
 
 class DatasetFailed(Message):
     """The dataset could not be loaded; ``message`` is one line for the user."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, name: str | None = None, switch: bool = False) -> None:
         super().__init__()
         self.message = message
+        self.name = name
+        self.switch = switch
 
 
 class DownloadProgress(Message):
-    """Bytes downloaded so far while fetching the dataset."""
+    """Bytes downloaded so far while fetching the dataset (``name``; empty if unknown)."""
 
-    def __init__(self, done: int, total: int) -> None:
+    def __init__(self, done: int, total: int, name: str = "", switch: bool = False) -> None:
         super().__init__()
         self.done = done
         self.total = total
+        self.name = name
+        self.switch = switch
+
+
+class DatasetChosen(Message):
+    """The dataset picker asks the app to open the release called ``name``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class DatasetSwitchCancelled(Message):
+    """The dataset picker asks the app to stop the download or load it started."""
 
 
 class TrainingProgress(Message):

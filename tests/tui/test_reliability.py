@@ -480,3 +480,32 @@ def test_real_process_quits_mid_training_at_once(saved_model: Path, small_data_d
     finally:
         term.close()
     assert saved_model.read_bytes() == on_disk
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+@pytest.mark.parametrize("slow_server", ["stalled"], indirect=True)
+def test_real_process_quits_mid_picker_download_at_once(
+    slow_server: SlowServer, small_data_dir: Path
+) -> None:
+    """ctrl+q while the dataset picker downloads ml-1m from a stalled server: gone at
+    once, and the partial file of that release (not the default one) is removed."""
+    from movielens_tui.data import registry
+    from movielens_tui.data.download import dataset_dir
+
+    folder = dataset_dir(registry.get("ml-1m"), cache_dir()).parent
+    term = Tmux(f"--data {shlex.quote(str(small_data_dir))}",
+                ("MOVIELENS_TUI_HOME", "MOVIELENS_TUI_CACHE", "MOVIELENS_TUI_URL"))  # fmt: skip
+    try:
+        term.wait_for("c Datasets")
+        term.send("c")
+        term.wait_for("Choose a dataset")
+        term.send("Down", "Down", "Enter")  # ml-100k is open: two rows down is ml-1m
+        term.wait_for("Downloading ml-1m")
+        term.wait_for("% (")  # bytes arrived: pooch's partial file exists
+        assert folder.is_dir() and any(p.name.startswith("tmp") for p in folder.iterdir())
+        time.sleep(0.3)  # the read is now blocked
+        took = term.quit_and_time()
+        print(f"real process gone {took:.2f} s after ctrl+q mid picker download")
+    finally:
+        term.close()
+    assert not folder.exists()

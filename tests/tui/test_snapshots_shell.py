@@ -1,4 +1,5 @@
-"""Snapshots of the Dataset and Train panes at a fixed size on the generated dataset.
+"""Snapshots of the Dataset and Train panes and the dataset picker at a fixed size on the
+generated dataset.
 
 Update after an intended change with ``pytest tests/tui/test_snapshots_shell.py
 --snapshot-update`` and look at the SVGs in ``__snapshots__``.
@@ -63,3 +64,8 @@ def test_train_pane_with_an_invalid_value(snap_compare, make_app) -> None:
 
 def test_dataset_pane_at_80x24(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_settled())
+
+
+def test_dataset_picker(snap_compare, make_app) -> None:
+    """The picker over the Dataset pane (empty cache: only the bundled release has ✓)."""
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled("c"))
