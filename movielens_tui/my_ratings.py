@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
 
 FORMAT = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024  # every movie of ml-32m rated is about 2 MB
 MIN_RATING = 0.5  # the widest MovieLens scale: 0.5 to 5 in half stars
 MAX_RATING = 5.0
 STEP = 0.5
@@ -140,22 +142,48 @@ def load_file(path: Path) -> dict[int, float]:
     An unreadable or invalid file is renamed aside and :class:`CorruptRatingsFile`
     is raised; the caller can then start from no ratings without losing the old file.
     """
+    from movielens_tui.files import NotARegularFile, TooLarge, describe, read_regular
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return {}
+    except (NotARegularFile, TooLarge) as exc:
+        raise DataError(f"{path}: your ratings file {describe(exc)}; move it away") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read your ratings ({exc.strerror})") from None
     try:
         return parse(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            reason = "is not UTF-8 text"
+        elif isinstance(exc, RecursionError):
+            reason = "is nested too deeply to be a ratings file"
+        else:
+            reason = str(exc)
         moved = _move_aside(path)
         where = f"moved it to {moved.name}" if moved else "left it in place (could not rename)"
         raise CorruptRatingsFile(
             f"{path}: {reason}; {where} and started with no ratings", path, moved
         ) from None
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` (advisory, between movielens-tui apps)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no merge lock, still atomic writes
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class MyRatings:
@@ -228,30 +256,35 @@ class MyRatings:
     def set(self, movie_id: int, rating: float) -> None:
         """Rate a movie (original id) and save; ValueError when off the dataset's scale."""
         value = check_rating(rating, self.scale, self.dataset_name)
-        new = dict(self.ratings)
-        new[int(movie_id)] = value
-        self._save(new)
+        self._save(lambda ratings: ratings.__setitem__(int(movie_id), value))
 
     def remove(self, movie_id: int) -> bool:
         """Forget a rating and save; False when the movie was not rated."""
         if int(movie_id) not in self.ratings:
             return False
-        new = dict(self.ratings)
-        del new[int(movie_id)]
-        self._save(new)
+        self._save(lambda ratings: ratings.pop(int(movie_id), None))
         return True
 
     def clear(self) -> None:
-        self._save({})
+        self._save(lambda ratings: ratings.clear())
 
-    def _save(self, ratings: dict[int, float]) -> None:
+    def _save(self, change: Callable[[dict[int, float]], object]) -> None:
+        """Apply ``change`` to the file's current ratings and write them back, under a
+        lock: another app rating movies of the same dataset at the same time keeps its
+        ratings too (each change merges into what is on disk, never over it)."""
         if not self._writable:
             raise DataError(
                 f"{self.path}: not saving over a file that could not be read; "
                 "move or fix it, then restart"
             )
         try:
-            paths.atomic_write_bytes(self.path, dumps(ratings, self.dataset_name))
+            with _locked(self.path):
+                try:
+                    ratings = load_file(self.path)
+                except CorruptRatingsFile:
+                    ratings = dict(self.ratings)  # the damaged file was moved aside
+                change(ratings)
+                paths.atomic_write_bytes(self.path, dumps(ratings, self.dataset_name))
         except OSError as exc:
             raise DataError(f"{self.path}: cannot save your ratings ({exc.strerror})") from None
         self.ratings = ratings

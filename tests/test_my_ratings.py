@@ -33,8 +33,10 @@ def test_set_saves_at_once_and_reloads() -> None:
     assert again.remove(1) is True
     assert again.remove(1) is False
     assert MyRatings.open("ml-100k")[0].ratings == {71: 3.0}
-    # no temp files left behind
-    assert [p.name for p in store.path.parent.iterdir()] == [store.path.name]
+    # no temp files left behind (the empty merge lock stays)
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [
+        store.path.name, store.path.name + ".lock",
+    ]  # fmt: skip
 
 
 def test_datasets_have_separate_files() -> None:
@@ -163,3 +165,49 @@ def test_half_stars_in_a_whole_star_file_are_kept_not_used(small_dataset: Datase
     saved = json.loads(path.read_text())["ratings"]
     assert saved == {str(first): 3.5, str(second): 4, str(third): 2}
     assert not [p for p in path.parent.iterdir() if ".corrupt-" in p.name]
+
+
+def test_two_apps_rating_at_once_keep_both_ratings(tmp_path) -> None:
+    """A rates Fargo, then B (opened before A saved) rates Star Wars: both stay."""
+    from movielens_tui.my_ratings import MyRatings, load_file
+
+    path = tmp_path / "my-ratings-ml-100k.json"
+    a, _ = MyRatings.open("ml-100k", path)
+    b, _ = MyRatings.open("ml-100k", path)
+    a.set(100, 5)  # Fargo
+    b.set(50, 4)  # Star Wars
+    assert load_file(path) == {100: 5.0, 50: 4.0}
+    assert b.ratings == {100: 5.0, 50: 4.0}  # B now sees A's rating too
+    a.remove(100)
+    b.set(1, 3)
+    assert load_file(path) == {50: 4.0, 1: 3.0}
+
+
+def test_a_deeply_nested_ratings_file_is_moved_aside(tmp_path) -> None:
+    from movielens_tui.my_ratings import MyRatings
+
+    path = tmp_path / "my-ratings-ml-100k.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    store, warning = MyRatings.open("ml-100k", path)
+    assert warning is not None and "nested too deeply" in warning and "\n" not in warning
+    assert store.ratings == {} and not path.exists()
+    assert list(tmp_path.glob("my-ratings-ml-100k.corrupt-*.json"))
+    store.set(50, 4)
+    assert store.ratings == {50: 4.0}
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_special_file_as_ratings_is_refused_not_read(tmp_path, kind: str) -> None:
+    import os
+
+    from movielens_tui.my_ratings import MyRatings
+
+    path = tmp_path / "my-ratings-ml-100k.json"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(path)
+    store, warning = MyRatings.open("ml-100k", path)
+    assert warning is not None and "not a regular file" in warning and "\n" not in warning
+    with pytest.raises(Exception, match="not saving over"):
+        store.set(50, 4)

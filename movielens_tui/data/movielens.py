@@ -195,8 +195,10 @@ class Dataset:
             users = self.ratings["user"].to_numpy()
             grouped = users.size < 2 or bool((users[1:] >= users[:-1]).all())
             order = None if grouped else np.argsort(users, kind="stable")
-            counts = np.bincount(users, minlength=self.n_users) if users.size else np.zeros(
-                self.n_users, dtype=np.int64
+            counts = (
+                np.bincount(users, minlength=self.n_users)
+                if users.size
+                else np.zeros(self.n_users, dtype=np.int64)
             )
             starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
             cached = (order, starts)
@@ -246,16 +248,30 @@ class Dataset:
 # --------------------------------------------------------------------------- reading
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a file, turning a missing or unreadable file into a clear DataError."""
+MAX_FILE_BYTES = 2 * 1024**3  # ml-32m's ratings.csv, the largest MovieLens file, is 0.9 GB
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file of at most ``limit`` bytes, turning a missing, unreadable,
+    special (device, FIFO) or oversized file into a clear DataError."""
+    from movielens_tui.files import NotARegularFile, TooLarge, read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(Path(path), limit)
     except FileNotFoundError:
         raise DataError(
             f"{path}: file is missing; point --data at a complete ml-100k folder or its zip"
         ) from None
     except IsADirectoryError:
         raise DataError(f"{path}: is a folder, expected a file") from None
+    except NotARegularFile as exc:
+        raise DataError(
+            f"{exc}; point --data at the release's own files or restore them from its zip"
+        ) from None
+    except TooLarge as exc:
+        raise DataError(
+            f"{exc} bytes, far more than any MovieLens file; restore it from {_origin(str(path))}"
+        ) from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
 

@@ -53,6 +53,7 @@ def to_bytes(model: TrainedModel) -> bytes:
         "fit_seconds": float(model.fit_seconds),
         "global_mean": float(model.global_mean),
         "rating_range": [float(v) for v in model.rating_range],
+        "arrays": {name: getattr(model, name) is not None for name in OPTIONAL_ARRAYS},
     }
     arrays: dict[str, np.ndarray] = {
         METADATA_KEY: np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8),
@@ -79,13 +80,23 @@ def save(model: TrainedModel, path: Path | str) -> Path:
     return path
 
 
+MAX_MODEL_BYTES = 8 * 1024**3  # an EASE of 40k movies is 6.4 GB; nothing saved is larger
+MAX_RATIO = 50  # deflate ratio allowed in a model archive (random floats barely compress)
+
+
 def load(path: Path | str, dataset: Dataset | None = None) -> TrainedModel:
     """Read a model; with ``dataset``, refuse one trained on other data."""
+    from movielens_tui.files import NotARegularFile, TooLarge, read_regular
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_MODEL_BYTES)
     except FileNotFoundError:
         raise ModelError(f"{path}: no such model file; train one and save it first") from None
+    except NotARegularFile as exc:
+        raise ModelError(f"{exc}; give a model file saved by movielens-tui (.npz)") from None
+    except TooLarge as exc:
+        raise ModelError(f"{exc} bytes, more than any model this app saves") from None
     except OSError as exc:
         raise ModelError(f"{path}: cannot read it ({exc.strerror})") from None
     model = from_bytes(raw, str(path))
@@ -97,6 +108,7 @@ def load(path: Path | str, dataset: Dataset | None = None) -> TrainedModel:
 def from_bytes(raw: bytes, source: str = "model") -> TrainedModel:
     """Parse an ``.npz`` payload written by :func:`to_bytes`."""
     damaged = f"{source}: not a movielens-tui model or damaged"
+    _check_members(raw, damaged)
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
@@ -135,6 +147,13 @@ def from_bytes(raw: bytes, source: str = "model") -> TrainedModel:
     users = optional["user_embeddings"]
     if users is not None and users.shape[1] != movies.shape[1]:
         raise ModelError(f"{damaged} (user and movie embeddings differ in width)")
+    unknown = sorted(name for name in arrays if not name.startswith(EXTRA_PREFIX))
+    if unknown:
+        raise ModelError(f"{damaged} (unexpected array {unknown[0]!r}); retrain and save it again")
+    saved = [name for name in OPTIONAL_ARRAYS if metadata.get("arrays", {}).get(name)]
+    missing = [name for name in saved if optional[name] is None]
+    if missing:
+        raise ModelError(f"{damaged} ({missing[0]} is missing); retrain and save it again")
     extra = {
         name[len(EXTRA_PREFIX) :]: value
         for name, value in arrays.items()
@@ -160,6 +179,52 @@ def from_bytes(raw: bytes, source: str = "model") -> TrainedModel:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{damaged} (metadata field {exc}); retrain and save it again") from None
+
+
+def _check_members(raw: bytes, damaged: str) -> None:
+    """Refuse an archive whose arrays would not fit in what it holds, before allocating.
+
+    Each ``.npy`` header's shape × item size must match its member's size, members are
+    stored (this app never compresses) or compressed at most :data:`MAX_RATIO` : 1, and
+    they add up to at most :data:`MAX_MODEL_BYTES`. A 254 KB file claiming a 36 TiB
+    array, or a few MB of deflated zeros, is refused at once.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelError(f"{damaged} ({exc}); retrain and save it again") from None
+    with archive:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > MAX_MODEL_BYTES or (
+                info.compress_type != zipfile.ZIP_STORED and ratio > MAX_RATIO
+            ):
+                raise ModelError(f"{damaged} (member {info.filename} would unpack to "
+                                 f"{info.file_size:,} bytes); refusing it")  # fmt: skip
+            if not info.filename.endswith(".npy"):
+                continue
+            try:
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                    header = member.tell() if member.seekable() else None
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError,
+                    NotImplementedError, SyntaxError) as exc:  # fmt: skip
+                raise ModelError(f"{damaged} ({info.filename}: {exc})") from None
+            if dtype.hasobject:
+                raise ModelError(f"{damaged} ({info.filename} holds Python objects)")
+            declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            body = info.file_size - (header or 0)
+            if declared > body:
+                raise ModelError(
+                    f"{damaged} ({info.filename} claims shape {tuple(shape)}, "
+                    f"{declared:,} bytes, in a {info.file_size:,}-byte member); refusing it"
+                )
 
 
 def _rating_range(value: object) -> tuple[float, float]:

@@ -24,6 +24,7 @@ from movielens_tui.data.layouts.common import (
 )
 from movielens_tui.data.movielens import (
     HALF_STARS,
+    MAX_FILE_BYTES,
     WHOLE_STARS,
     Dataset,
     _first_duplicate,
@@ -120,6 +121,14 @@ def ratings_file(path: Path) -> tuple[pd.DataFrame, np.ndarray | LineNumbers]:
     file is never held in memory as text), or, if it is not clean, by
     :func:`ratings_table`, which names the offending line."""
     filename = str(path)
+    from movielens_tui.files import NotARegularFile, TooLarge, check_regular
+
+    try:
+        check_regular(path, MAX_FILE_BYTES)
+    except (NotARegularFile, TooLarge, IsADirectoryError):
+        read_bytes(path)  # raises the usual one-line message
+    except FileNotFoundError:
+        pass  # named below
     try:
         with open(path, "rb") as handle:
             first = handle.readline()
