@@ -57,7 +57,22 @@ def _model_source(parser: argparse.ArgumentParser) -> None:
 
 def _measure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", choices=("dot", "cosine"), default="dot")
-    parser.add_argument("-k", type=int, default=6, help="how many results (default 6)")
+    parser.add_argument("-k", type=_count(1), default=6, help="how many results (default 6)")
+
+
+def _count(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low``, with a clear message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is less than {low}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,9 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(datasets)
 
     stats = sub.add_parser("stats", parents=[common], help="dataset statistics")
-    stats.add_argument("--top", type=int, default=10, help="rows in the top lists (default 10)")
     stats.add_argument(
-        "--min-ratings", type=int, default=20, help="minimum ratings for top by mean (default 20)"
+        "--top", type=_count(1), default=10, help="rows in the top lists (default 10)"
+    )
+    stats.add_argument(
+        "--min-ratings",
+        type=_count(0),
+        default=20,
+        help="minimum ratings for top by mean (default 20)",
     )
     _json_flag(stats)
 
@@ -198,7 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """Rich would exit 1; a closed pipe (``| head``) is a normal end: exit 0."""
+            raise BrokenPipeError
+
+    return _Console(stderr=stderr, highlight=False)
 
 
 def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = False):  # noqa: ANN202

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
 
+MAX_QUERY = 200  # characters: longer than any title
 _FLAG_PARAMS = (
     "dim",
     "iterations",
@@ -211,7 +212,11 @@ def load_or_train(args: argparse.Namespace, dataset: Dataset) -> TrainedModel:
 def find_movie(dataset: Dataset, query: str) -> tuple[int, list[str]]:
     """A movie position for a title query or an original id, plus other candidate titles."""
     text = query.strip()
-    if text.isdigit() and dataset.has_movie(int(text)):
+    if len(text) > MAX_QUERY:
+        raise DataError(
+            f"the title query is {len(text):,} characters long; use at most {MAX_QUERY}"
+        )
+    if text.isascii() and text.isdigit() and len(text) <= 12 and dataset.has_movie(int(text)):
         return dataset.movie_index(int(text)), []
     from movielens_tui.search import TitleIndex
 

@@ -95,3 +95,38 @@ def test_a_model_of_another_dataset_is_refused(capsys, small_data_dir, latest_sm
         capsys, "recommend", "--dataset", "ml-latest-small", "--user", "1", "--model", model_path
     )
     assert code == 1 and "trained on another dataset" in err
+
+
+def test_stats_top_must_be_positive(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["stats", "--dataset", "ml-latest-small", "--top", "-5"])
+    assert info.value.code == 2
+    assert "argument --top: -5 is less than 1" in capsys.readouterr().err
+
+
+def test_stats_into_a_closed_pipe_exits_0(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    command = (
+        f"{sys.executable} -m movielens_tui stats --dataset ml-latest-small | head -1 >/dev/null;"
+        " echo ${PIPESTATUS[0]}"
+    )
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "0", out.stderr
+
+
+def test_odd_digit_queries_are_one_line_errors(capsys, tmp_path) -> None:
+    model = tmp_path / "m.npz"
+    code, _, err = run(capsys, "train", "--dataset", "ml-latest-small", "--set", "epochs=1",
+                       "--out", str(model), "--json")  # fmt: skip
+    assert code == 0, err
+    for query in ("²", "¹²³"):  # not ids: searched as titles ("²" reads as "2")
+        code, out, err = run(capsys, "neighbors", query, "--dataset", "ml-latest-small",
+                             "--model", str(model))  # fmt: skip
+        assert code == 0 and "Nearest neighbors of" in out and err == ""
+    for query, reason in (("1" * 5000, "5,000 characters long"), ("٣", "no movie title")):
+        code, _, err = run(capsys, "neighbors", query, "--dataset", "ml-latest-small",
+                           "--model", str(model))  # fmt: skip
+        assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert reason in err

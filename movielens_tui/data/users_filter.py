@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 DEMOGRAPHICS: tuple[str, ...] = ("age", "sex", "occupation")
 BAND_STARTS: tuple[int, ...] = (1, 18, 25, 35, 45, 50, 56)  # ml-1m's age codes
 OLDEST = 200
-_RANGE = re.compile(r"^(?:age[:=])?(\d{1,3})\s*-\s*(\d{1,3})$")
-_AGE = re.compile(r"^age[:=](\d{1,3})$")
-_OVER = re.compile(r"^(?:age[:=])?(\d{1,3})\+$")
-_ID = re.compile(r"^(?:id[:=]|#)?(\d+)$")
+_RANGE = re.compile(r"^(?:age[:=])?([0-9]{1,3})\s*-\s*([0-9]{1,3})$")
+_AGE = re.compile(r"^age[:=]([0-9]{1,3})$")
+_OVER = re.compile(r"^(?:age[:=])?([0-9]{1,3})\+$")
+# ASCII digits only ([0-9], not \d) and at most 12 of them: int() refuses 4,300+ digits
+_ID = re.compile(r"^(?:id[:=]|#)?([0-9]{1,12})$")
 _SEX = ("m", "f", "sex:m", "sex:f", "sex=m", "sex=f")
 
 
