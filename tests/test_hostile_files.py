@@ -91,3 +91,20 @@ def test_deflated_zeros_are_refused_before_unpacking(tmp_path: Path) -> None:
     assert path.stat().st_size < 1_000_000
     with pytest.raises(ModelError, match="would unpack to 400,000,128 bytes"):
         store.load(path)
+
+
+def test_a_zip_whose_files_do_not_parse_leaves_no_extracted_copy(
+    small_data_dir: Path, tmp_path: Path
+) -> None:
+    from movielens_tui.paths import cache_dir
+
+    folder = tmp_path / "ml-100k"
+    shutil.copytree(small_data_dir, folder)
+    (folder / "u.data").write_text("1\t1\t9\t0\n")  # rating 9: off the scale
+    zip_path = tmp_path / "broken.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for path in folder.iterdir():
+            archive.write(path, f"ml-100k/{path.name}")
+    with pytest.raises(DataError, match="rating 9 is outside 1 to 5"):
+        source.load(zip_path)
+    assert not list(cache_dir().rglob("u.data")) and not list(cache_dir().rglob("local-*"))

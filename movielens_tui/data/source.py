@@ -45,6 +45,7 @@ class Resolved(NamedTuple):
     spec: registry.DatasetSpec
     key: str  # identifies the source bytes; the columnar cache must carry the same
     cache: Path  # the columnar cache folder
+    extracted: bool = False  # ``folder`` was extracted from a zip by this call
 
 
 def resolve_folder(
@@ -75,11 +76,13 @@ def resolve(
         spec = registry.get(name or registry.DEFAULT)
         home = dataset_dir(spec, cache_dir())
         bundled = registry.bundled_zip(spec)
+        fresh = not is_complete(home, spec)
         if bundled is not None:
             folder = _from_zip(bundled, spec, home)
         else:
             folder = fetch(spec, cache_dir(), progress, url=os.environ.get(URL_ENV) or None)
-        return Resolved(folder, spec, f"{spec.name}:md5:{spec.md5}", home.parent / COLUMNAR)
+        key = f"{spec.name}:md5:{spec.md5}"
+        return Resolved(folder, spec, key, home.parent / COLUMNAR, fresh)
     from movielens_tui.data.layouts import ratings_csv
 
     path = Path(data).expanduser()
@@ -97,8 +100,10 @@ def resolve(
         except OSError as exc:
             raise DataError(f"{path} (from {origin}): cannot read it ({exc.strerror})") from None
         target = dataset_dir(spec, cache_dir()).parent / f"local-{digest[:12]}" / spec.folder
+        fresh = not is_complete(target, spec)
         folder = _from_zip(path, spec, target)
-        return Resolved(folder, spec, f"{spec.name}:zip-md5:{digest}", target.parent / COLUMNAR)
+        key = f"{spec.name}:zip-md5:{digest}"
+        return Resolved(folder, spec, key, target.parent / COLUMNAR, fresh)
     if not path.exists():
         raise DataError(
             f"{path} (from {origin}): no such file or folder; "
@@ -234,7 +239,15 @@ def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
         except StaleCache as exc:
             if notify is not None and str(exc) != "no cache yet":
                 notify(f"the cache of {found.spec.name} was not used ({exc}); rebuilding it")
-    dataset = layouts.load(found.folder, found.spec)
+    try:
+        dataset = layouts.load(found.folder, found.spec)
+    except DataError:
+        if found.extracted:  # the zip's files do not parse: keep no extracted copy
+            import shutil
+
+            shutil.rmtree(found.folder, ignore_errors=True)
+            _remove_empty(found.folder.parent)
+        raise
     if not os.environ.get(NO_CACHE_ENV):
         try:
             columnar.write(dataset, found.cache, found.key)
@@ -243,6 +256,13 @@ def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
                 notify(f"could not write the cache of {found.spec.name} at {found.cache} "
                        f"({exc.strerror or exc}); it will be parsed again next time")  # fmt: skip
     return dataset
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def cached_counts(data: str | Path | None = None, name: str | None = None) -> Manifest | None:
