@@ -112,3 +112,37 @@ def test_a_person_sees_counts_trains_and_quits(terminal: Terminal, small_dataset
     # Nothing from TensorFlow reached the terminal.
     for marker in ("oneDNN", "cuda", "absl", "I0000", "WARNING"):
         assert marker not in screen
+
+
+def test_first_run_offline_opens_the_bundled_release(isolated_dirs: Path) -> None:
+    """No network, no cache, no --data: the installed app shows ml-latest-small's counts
+    and says in one line why, and how to get ml-100k."""
+    import socket
+
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    with socket.socket() as probe:  # a port nothing listens on: every download is refused
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = {
+        "MOVIELENS_TUI_HOME": os.environ["MOVIELENS_TUI_HOME"],
+        "MOVIELENS_TUI_CACHE": os.environ["MOVIELENS_TUI_CACHE"],
+        "MOVIELENS_TUI_URL": f"http://127.0.0.1:{closed}/ml-100k.zip",
+        "TERM": "xterm-256color",
+    }
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    term = Terminal(f"env -u MOVIELENS_TUI_DATA {assignments} {shlex.quote(script)}; "
+                    "echo EXITED-$?; sleep 30", width=120, height=40)  # fmt: skip
+    try:
+        screen = term.wait_for(lambda s: "100,836 ratings" in s, timeout=90)
+        assert "610 users" in screen and "9,742 movies" in screen
+        assert "ml-latest-small" in screen.splitlines()[0]  # the header names it
+        # the one-line notice above the footer (the toast repeating it goes after 8 s)
+        screen = term.wait_for(lambda s: "ml-100k could not be downloaded" in s, timeout=30)
+        notice = [line for line in screen.splitlines() if "opened the bundled" in line]
+        assert len(notice) == 1 and notice[0].strip().startswith("Offline: opened the bundled")
+        term.send("C-q")
+        assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
+    finally:
+        term.close()

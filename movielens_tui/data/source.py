@@ -315,12 +315,19 @@ def load_or_fallback(
             raise
         fallback = registry.OFFLINE_FALLBACK
         notice = (
-            f"Opened the bundled {fallback}: {registry.DEFAULT} could not be downloaded "
-            f"({_short(str(exc))}); {offline_hint(registry.DEFAULT).split('; or')[0]}"
+            f"Offline: opened the bundled {fallback} ({registry.DEFAULT} could not be "
+            f"downloaded: {_short(str(exc))}). For {registry.DEFAULT}: --data PATH, "
+            f"{DATA_ENV}, or a network"
         )
         return load(None, fallback, notify=notify), notice
 
 
 def _short(reason: str) -> str:
-    """The reason part of a download error (before its own hint)."""
-    return reason.split(";")[0].strip()
+    """The reason of a download error, without its URL and its own hint
+    ("could not connect", "the server answered HTTP 404")."""
+    text = reason.split(";")[0].strip()
+    if " failed: " in text:
+        text = text.split(" failed: ", 1)[1]
+    elif text.startswith(("http://", "https://")) and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text.split(" (")[0]

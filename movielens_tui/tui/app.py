@@ -308,7 +308,7 @@ class MovieLensApp(App[int]):
         line.tooltip = notice
         line.set_class(bool(notice), "-shown")
         if notice:
-            self.notify(notice, title="Dataset", severity="warning", timeout=20)
+            self.notify(notice, title="Dataset", severity="warning", timeout=8)
 
     # ------------------------------------------------------------------ dataset picker
 

@@ -136,7 +136,7 @@ async def test_offline_start_falls_back_to_the_bundled_release_with_a_notice(
         notice = _notice(app)
         assert notice.display and notice.region.height == 1
         line = str(notice.render())
-        assert "Opened the bundled ml-latest-small" in line and "ml-100k" in line
+        assert "opened the bundled ml-latest-small" in line and "ml-100k" in line
         assert app.notice and "--data" in app.notice
         assert "ml-latest-small" in app.sub_title
 
