@@ -39,6 +39,7 @@ def run_smoke(script: str, output: Path, timeout: float = 240) -> subprocess.Com
         ("scale.py", "scale"),
         ("startup.py", "startup"),
         ("responsiveness.py", "responsiveness"),
+        ("loading.py", "loading"),
     ],
 )
 def test_benchmark_smoke(script: str, section: str, tmp_path: Path) -> None:
