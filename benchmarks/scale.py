@@ -10,7 +10,8 @@ own:
 1. **generate** the release files;
 2. **first load**: parse the text and write the columnar cache;
 3. **cached load**: open from the columnar cache;
-4. **biased-mf epoch**: one epoch of minibatch SGD through the trainer (90/10 holdout);
+4. **biased-mf epoch**: one epoch of minibatch SGD through the trainer (90/10 holdout),
+   the model's own fit time (TensorFlow's import not counted);
 5. **models**: one WALS iteration and the EASE fit (top-N movies) when those presets exist;
 6. **queries**: title search per keystroke (p95) over the release's titles, and
    neighbours / recommendations with exclude-rated (p95) from the trained model;
@@ -303,7 +304,7 @@ def report(results: dict[str, dict[str, dict]], smoke: bool) -> str:
             f"{first.get('ratings', 0):,} | {_fmt(gen.get('generate_s'), ' s')} | "
             f"{_fmt(first.get('load_s'), ' s')} ({_fmt(first.get('rss'), ' GiB', 2)}) | "
             f"{_fmt(cached.get('load_s'), ' s', 2)} ({_fmt(cached.get('rss'), ' GiB', 2)}) | "
-            f"{_fmt(epoch.get('epoch_s'), ' s')} ({_fmt(epoch.get('rss'), ' GiB', 2)}) | "
+            f"{_fmt(epoch.get('fit_s'), ' s')} ({_fmt(epoch.get('rss'), ' GiB', 2)}) | "
             f"{_fmt(models.get('wals_s'), ' s')} | {ease_text} | "
             f"{_fmt(q.get('search_p95_ms'), ' ms', 2)} | "
             f"{_fmt(q.get('neighbors_p95_ms'), ' ms', 2)} / "
@@ -317,7 +318,7 @@ def report(results: dict[str, dict[str, dict]], smoke: bool) -> str:
             ("first load ≤ 60 s", first.get("load_s"), "first_load_s"),
             ("first load peak RSS ≤ 4 GiB", first.get("rss"), "first_load_rss_gib"),
             ("cached load ≤ 3 s", cached.get("load_s"), "cached_load_s"),
-            ("biased-mf epoch ≤ 60 s", epoch.get("epoch_s"), "epoch_s"),
+            ("biased-mf epoch ≤ 60 s", epoch.get("fit_s"), "epoch_s"),
             ("biased-mf epoch peak RSS ≤ 6 GiB", epoch.get("rss"), "epoch_rss_gib"),
             ("title search p95 ≤ 20 ms", q.get("search_p95_ms"), "search_p95_ms"),
             ("neighbours / recommendations p95 ≤ 5 ms", query_p95, "query_p95_ms"),
