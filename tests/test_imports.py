@@ -53,3 +53,14 @@ def test_app_module_and_ui_side_models_do_not_import_tensorflow() -> None:
         "movielens_tui.models.presets, movielens_tui.models.store"
     )
     assert "tensorflow" not in mods
+
+
+def test_first_paint_needs_neither_numpy_nor_pandas() -> None:
+    """The app module, its panes and the cached counts (the Dataset pane's first paint on
+    a cached start) load without numpy or pandas; the dataset job imports them later."""
+    mods = _modules_after(
+        "import movielens_tui.tui.app\n"
+        "from movielens_tui.data import source\n"
+        "source.cached_counts()"
+    )
+    assert not {"numpy", "pandas", "tensorflow"} & mods

@@ -146,3 +146,103 @@ def test_first_run_offline_opens_the_bundled_release(isolated_dirs: Path) -> Non
         assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
     finally:
         term.close()
+
+
+def _app_env(extra: dict[str, str] | None = None) -> str:
+    env = {
+        "MOVIELENS_TUI_HOME": os.environ["MOVIELENS_TUI_HOME"],
+        "MOVIELENS_TUI_CACHE": os.environ["MOVIELENS_TUI_CACHE"],
+        "TERM": "xterm-256color",
+        **(extra or {}),
+    }
+    return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+
+
+def _pane_flags(term: Terminal) -> dict[str, str]:
+    """tmux's view of the terminal modes the app may leave on."""
+    names = ("alternate_on", "cursor_flag", "mouse_any_flag", "mouse_button_flag",
+             "mouse_standard_flag", "mouse_sgr_flag")  # fmt: skip
+    out = term._tmux("display-message", "-p", "-t", term.session,
+                     " ".join(f"#{{{n}}}" for n in names)).split()  # fmt: skip
+    return dict(zip(names, out, strict=True))
+
+
+@pytest.mark.parametrize("signame", ["TERM", "HUP"])
+def test_sigterm_and_sighup_leave_the_terminal_usable(
+    signame: str, small_data_dir: Path, small_dataset, tmp_path: Path
+) -> None:
+    """``kill -TERM`` / ``-HUP`` on the app: it quits as ctrl+q does and the shell after
+    it has echo, the main screen, the cursor and no mouse reporting."""
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    pid_file = tmp_path / "app.pid"
+    inner = (f"echo $$ > {shlex.quote(str(pid_file))}; exec env {_app_env()} "
+             f"{shlex.quote(script)} --data {shlex.quote(str(small_data_dir))}")  # fmt: skip
+    term = Terminal(f"sh -c {shlex.quote(inner)}; echo EXITED-$?; stty -a; sleep 30")
+    try:
+        term.wait_for(lambda s: f"{small_dataset.n_ratings:,} ratings" in s)
+        assert _pane_flags(term)["alternate_on"] == "1"  # the app is on the screen
+        term.send("2")  # another pane mounted and focused: mouse reporting is on
+        term.wait_for(lambda s: "Start (s)" in s, timeout=10)
+        subprocess.run(["kill", f"-{signame}", pid_file.read_text().strip()], check=True)
+        code = 128 + getattr(__import__("signal"), f"SIG{signame}")
+        screen = term.wait_for(lambda s: "EXITED-" in s and "speed" in s, timeout=15)
+        assert f"EXITED-{code}" in screen
+        modes = " ".join(screen.split("EXITED-", 1)[1].split())
+        assert re.search(r"(?<![-\w])echo(?![-\w])", modes), modes  # echo on, not -echo
+        assert re.search(r"(?<![-\w])icanon(?![-\w])", modes), modes  # line editing back
+        flags = _pane_flags(term)
+        assert flags["alternate_on"] == "0" and flags["cursor_flag"] == "1", flags
+        assert {flags[k] for k in flags if k.startswith("mouse")} == {"0"}, flags
+    finally:
+        term.close()
+
+
+def test_quitting_after_softmax_leaves_no_autograph_files(
+    small_data_dir: Path, small_dataset, tmp_path: Path
+) -> None:
+    """TensorFlow writes five ``__autograph_generated_file*.py`` to the temp folder when it
+    traces softmax and removes them at interpreter exit, which the app skips; they go to a
+    private folder under the cache dir, removed on the way out."""
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    command = (f"env {_app_env({'TMPDIR': str(tmpdir)})} {shlex.quote(script)} "
+               f"--data {shlex.quote(str(small_data_dir))}; echo EXITED-$?; sleep 30")  # fmt: skip
+    term = Terminal(command, width=120, height=40)
+    try:
+        term.wait_for(lambda s: f"{small_dataset.n_ratings:,} ratings" in s)
+        term.send("2")
+        term.wait_for(lambda s: "Start (s)" in s, timeout=10)
+        from movielens_tui.models.presets import PRESETS
+
+        names = list(PRESETS)
+        steps = names.index("softmax") - names.index("biased-mf")
+        for _attempt in range(3):  # keys sent before the list is drawn can be lost
+            term.send("p")
+            term.send("Enter")  # open the preset list, then move from biased-mf to softmax
+            term.wait_for(lambda s: "mf-lowinit" in s, timeout=10)
+            time.sleep(0.5)
+            for _ in range(abs(steps)):
+                term.send("Up" if steps < 0 else "Down")
+                time.sleep(0.3)
+            term.send("Enter")
+            time.sleep(0.5)
+            if "colab softmax model" in term.screen():  # its description
+                break
+        else:
+            raise AssertionError("could not choose softmax:\n" + term.screen())
+        term.send("s")
+        term.wait_for(lambda s: "step" in s and "ETA" in s, timeout=120)  # traced by now
+        private = Path(os.environ["MOVIELENS_TUI_CACHE"]) / "tmp"
+        generated = list(private.glob("run-*/__autograph_generated_file*.py"))
+        assert generated, "softmax was traced: its autograph files are in the private folder"
+        term.send("C-q")
+        assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
+        assert not list(tmpdir.glob("__autograph_generated_file*"))
+        assert not list(private.glob("run-*"))  # removed with what it held
+    finally:
+        term.close()

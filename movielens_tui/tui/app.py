@@ -1,20 +1,23 @@
 """The Textual app: six panes in tabs, app-wide keys, the dataset and the active model.
 
-Nothing heavy is imported here: the dataset loads in a thread worker after the first
-paint, and TensorFlow is only imported by a training worker. ``c`` opens the dataset
-picker; the same worker then downloads and opens the chosen release, and the panes
-follow ``app.dataset``.
+Nothing heavy is imported here: the dataset loads in a job (:mod:`movielens_tui.tui.jobs`)
+after the first paint, and TensorFlow is only imported by a training job. The Dataset
+pane is composed at once (with a cached release's counts from its manifest, so they are
+in the first paint); the other panes are Textual ``Lazy`` widgets, mounted right after
+the first paint. ``c`` opens the dataset picker; the same worker then downloads and
+opens the chosen release, and the panes follow ``app.dataset``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +26,16 @@ from textual.app import App, ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingsMap
 from textual.content import Content
+from textual.lazy import Lazy
 from textual.reactive import reactive
-from textual.widget import AwaitMount, Widget
+from textual.widget import MountError, Widget
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from movielens_tui.tui.commands import MovieLensCommands, PaletteCommand
+from movielens_tui.tui.constants import TRAINING_GROUPS
 from movielens_tui.tui.focus import focus_now
+from movielens_tui.tui.jobs import JOB_THREAD_NAME, Cancelled, Done, job_threads_alive, run_job
 from movielens_tui.tui.messages import (
     DatasetChosen,
     DatasetFailed,
@@ -40,6 +46,7 @@ from movielens_tui.tui.messages import (
     ModelLoaded,
     ModelLoadFailed,
 )
+from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.panes.dataset import DatasetPane
 from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NeighborsPane
@@ -47,15 +54,22 @@ from movielens_tui.tui.panes.train import TrainPane
 from movielens_tui.tui.panes.users import UsersPane
 from movielens_tui.tui.panes.you import YouPane
 from movielens_tui.tui.priority import freeze_heap
+from movielens_tui.tui.process import (
+    TEMP_FOLDER,
+    install_quit_signals,
+    native_stderr_to,
+    private_temp_dir,
+)
 from movielens_tui.tui.screens.dataset_picker import DatasetPicker
-from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
+from movielens_tui.tui.training_job import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from movielens_tui.data.cache_manifest import Manifest
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
 
-PANES: tuple[tuple[str, str, type[Widget]], ...] = (
+PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("dataset", "Dataset", DatasetPane),
     ("train", "Train", TrainPane),
     ("neighbors", "Neighbors", NeighborsPane),
@@ -67,10 +81,8 @@ MEASURES = ("dot", "cosine")
 PANE_KEYS = Binding.Group("Panes", compact=True)
 NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
-PANES_AT_LATEST = 3.0  # seconds: mount the other panes by then even if data is still loading
-PANES_AFTER_COUNTS = 0.1  # seconds between painting the dataset counts and mounting the rest
 LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
-TRAINING_GROUPS = ("train", "you-retrain")  # worker groups of the Train and You panes
+BACKGROUND_THREADS = (TRAIN_THREAD_NAME, JOB_THREAD_NAME)  # run_app leaves without them
 PALETTE_NAMES = {"choose-dataset": "Choose dataset…"}  # palette names unlike the footer's
 PICKER_BLOCKS = ("show_pane", "search", "toggle_measure", "choose_dataset")  # behind the picker
 
@@ -83,9 +95,33 @@ class NoticeLine(Static):
     """The one-line dataset notice above the footer; a click shows it whole."""
 
     def on_click(self) -> None:
-        notice = getattr(self.app, "notice", None)
-        if notice:
-            self.app.notify(notice, title="Dataset", severity="warning", timeout=20)
+        app = self.app
+        if isinstance(app, MovieLensApp) and app.notice:
+            app.notify(app.notice, title="Dataset", severity="warning", timeout=20)
+
+
+class LazyPane(Lazy):
+    """A pane mounted after the first paint (Textual's ``Lazy``), or at once when a key
+    asks for it before that (:meth:`mount_now`; mounting twice is a no-op)."""
+
+    def __init__(self, pane: Pane) -> None:
+        super().__init__(pane)
+        self.pane = pane
+        self._started = False
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        self.call_after_refresh(self.mount_now)
+
+    async def mount_now(self) -> None:
+        parent = self.parent
+        if self._started or not isinstance(parent, Widget) or not parent.is_attached:
+            return
+        self._started = True
+        try:
+            await parent.mount(self.pane, after=self)
+        except MountError:  # the app is closing: the tab went away meanwhile
+            return
+        await self.remove()
 
 
 class MovieLensApp(App[int]):
@@ -148,8 +184,13 @@ class MovieLensApp(App[int]):
         model_path: Path | None = None,
         dataset: Dataset | None = None,
         dataset_name: str | None = None,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
+        self.handle_signals = handle_signals
+        """Quit like ctrl+q on SIGTERM / SIGHUP (``run_app``; not in tests)."""
+        self.quit_signal: int | None = None
+        self._undo_signals: Callable[[], None] | None = None
         self.data = data
         self.dataset_name = dataset_name
         """The release asked for (``--dataset``); None: ml-100k, or what ``data`` holds."""
@@ -162,6 +203,7 @@ class MovieLensApp(App[int]):
         """Why another release than the one asked for is open (shown until a switch)."""
         self._given_dataset = dataset
         self._switching: str | None = None  # the release the picker asked for, while loading
+        self._cached_counts: Manifest | None | bool = False  # False: not read yet
 
     # ------------------------------------------------------------------ layout
 
@@ -170,16 +212,43 @@ class MovieLensApp(App[int]):
         with TabbedContent(id="tabs"):
             for n, (key, label, pane_class) in enumerate(PANES, start=1):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
-                    if n == 1:  # the rest mount once the dataset counts are on screen
-                        yield pane_class()
+                    # the first pane is in the first paint; the rest mount right after it
+                    yield pane_class() if n == 1 else LazyPane(pane_class())
         yield NoticeLine("", id="dataset-notice", markup=False)
         yield KeyFooter()
 
+    def on_load(self) -> None:
+        if self.handle_signals:
+            self._undo_signals = install_quit_signals(asyncio.get_running_loop(), self._signalled)
+
     def on_mount(self) -> None:
         self._show_header()
-        self.set_timer(PANES_AT_LATEST, self.mount_panes)  # e.g. during a long download
         self.call_after_refresh(self._focus_inside, PANES[0][0])
         self.load_dataset()
+
+    def on_unmount(self) -> None:
+        if self._undo_signals is not None:
+            self._undo_signals()
+            self._undo_signals = None
+
+    def _signalled(self, signum: int) -> None:
+        """SIGTERM / SIGHUP: quit as ctrl+q does (the terminal is put back on exit)."""
+        if self.quit_signal is None:
+            self.quit_signal = signum
+            self.workers.cancel_all()
+            self.exit(return_code=128 + signum)
+
+    def cached_counts(self) -> Manifest | None:
+        """The start-up release's counts from its cache manifest, read once (None: not
+        cached, ``--data`` given, a dataset given, or already loaded)."""
+        if self._cached_counts is False:
+            self._cached_counts = None
+            if self._given_dataset is None:
+                from movielens_tui.data import source
+
+                with contextlib.suppress(Exception):  # a broken cache only loses the preview
+                    self._cached_counts = source.cached_counts(self.data, self.dataset_name)
+        return self._cached_counts or None
 
     # ------------------------------------------------------------------ dataset
 
@@ -206,26 +275,29 @@ class MovieLensApp(App[int]):
                 last[0] = now
                 self.post_message(DownloadProgress(done, total, label, switch))
 
-        notice = None
-        try:
+        def load(_stop: object) -> tuple[Dataset, str | None]:
             if name is not None:
-                dataset = _cancellable(worker, lambda: open_release(name, progress))
-            elif self._given_dataset is not None:
-                dataset = self._given_dataset
-            else:
-                dataset, notice = _cancellable(
-                    worker,
-                    lambda: source.load_or_fallback(self.data, self.dataset_name, progress),
-                )
-            if worker.is_cancelled:
-                return
+                return open_release(name, progress), None
+            if self._given_dataset is not None:
+                return self._given_dataset, None
+            return source.load_or_fallback(self.data, self.dataset_name, progress)
+
+        # on a job thread: a download whose server stalls blocks in a socket read (up to
+        # its timeout) and never reaches the progress callback; quitting must not wait
+        outcome = run_job(load, name=LOAD_THREAD_NAME, cancelled_by=(_Cancelled,),
+                          what="loading the dataset")  # fmt: skip
+        if isinstance(outcome, Cancelled) or worker.is_cancelled:
+            return
+        if not isinstance(outcome, Done):
+            error = outcome.error
+            text = str(error) if isinstance(error, MovieLensError) else (
+                f"could not load the dataset: {error!r}")  # fmt: skip
+            self.post_message(DatasetFailed(text, name, switch))
+            return
+        dataset, notice = outcome.value
+        try:
             movie_stats = stats.movie_table(dataset)
             title_index = _title_index(dataset)
-        except _Cancelled:
-            return
-        except MovieLensError as exc:
-            self.post_message(DatasetFailed(str(exc), name, switch))
-            return
         except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
             self.post_message(DatasetFailed(f"could not load the dataset: {exc!r}", name, switch))
             return
@@ -254,8 +326,6 @@ class MovieLensApp(App[int]):
         if message.switch:
             was = f" (was {previous.name})" if previous is not None else ""
             self.notify(f"Opened {message.dataset.name}{was}", title="Dataset")
-        # let the counts reach the terminal before mounting the other panes (~0.4 s of work)
-        self.set_timer(PANES_AFTER_COUNTS, self.mount_panes)
         self.call_after_refresh(freeze_heap)  # the dataset and panes stay: spare the GC
         self.load_saved_model(message.dataset, self.model_path_arg)
 
@@ -266,16 +336,13 @@ class MovieLensApp(App[int]):
             if picker is not None:
                 picker.show_progress(message.done, message.total)
             return
-        pane = self.pane("dataset")
-        show = getattr(pane, "show_message", None)
-        if callable(show):
-            mb = 1024 * 1024
-            pct = f" {message.done / message.total:.0%}" if message.total else ""
-            name = f" {message.name}" if message.name else ""
-            show(
-                f"Downloading MovieLens{name}{pct} ({message.done / mb:.1f} of "
-                f"{message.total / mb:.1f} MB)… ctrl+q cancels"
-            )
+        mb = 1024 * 1024
+        pct = f" {message.done / message.total:.0%}" if message.total else ""
+        name = f" {message.name}" if message.name else ""
+        self.pane("dataset").show_message(
+            f"Downloading MovieLens{name}{pct} ({message.done / mb:.1f} of "
+            f"{message.total / mb:.1f} MB)… ctrl+q cancels"
+        )
 
     @on(DatasetFailed)
     def _dataset_failed(self, message: DatasetFailed) -> None:
@@ -293,17 +360,18 @@ class MovieLensApp(App[int]):
             if self.dataset is not None:
                 return
         self.data_error = message.message
-        self.mount_panes()
-        show = getattr(self.pane("dataset"), "show_message", None)
-        if callable(show):
-            show(f"Could not load the dataset: {message.message} (c chooses another)")
+        self.pane("dataset").show_message(
+            f"Could not load the dataset: {message.message} (c chooses another)"
+        )
         if not message.switch:
             self.notify(message.message, title="Dataset", severity="error", timeout=15)
 
     def show_notice(self, notice: str | None) -> None:
         """Show ``notice`` in the one line above the footer (None hides it)."""
         self.notice = notice
-        line = self.query_one("#dataset-notice", Static)
+        line = next(iter(self.query("#dataset-notice").results(Static)), None)
+        if line is None:  # the app is closing
+            return
         line.update(_one_line(notice) if notice else "")
         line.tooltip = notice
         line.set_class(bool(notice), "-shown")
@@ -325,12 +393,16 @@ class MovieLensApp(App[int]):
 
     def switch_refusal(self) -> str | None:
         """Why the dataset cannot be switched now (a training is running), or None."""
-        busy = {w.group for w in self.workers if w.group in TRAINING_GROUPS and not w.is_finished}
+        busy = self.busy_training_groups()
         if "train" in busy:
             return "A training run is going on in Train: stop it (2, s) before switching dataset"
         if "you-retrain" in busy:
             return "Retraining with your ratings is going on: stop it (6, r) before switching"
         return None
+
+    def busy_training_groups(self) -> set[str]:
+        """The training worker groups (Train, You) with a run going on."""
+        return {w.group for w in self.workers if w.group in TRAINING_GROUPS and not w.is_finished}
 
     def _picker(self) -> DatasetPicker | None:
         screen = self.screen
@@ -358,9 +430,7 @@ class MovieLensApp(App[int]):
             picker.show_cancelled(name)
         if self.dataset is None:  # the start-up load was replaced, then cancelled
             self.data_error = "No dataset is open: press c to choose one"
-            show = getattr(self.pane("dataset"), "show_message", None)
-            if callable(show):
-                show(self.data_error)
+            self.pane("dataset").show_message(self.data_error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """App keys that act on the panes are off while the picker is open."""
@@ -420,22 +490,21 @@ class MovieLensApp(App[int]):
         return active.removeprefix("tab-") if active else PANES[0][0]
 
     def mount_panes(self) -> AwaitComplete:
-        """Mount every pane not mounted yet (start-up shows the Dataset pane first)."""
-        waits = [self._mount_pane(key, pane_class) for key, _, pane_class in PANES]
-        return AwaitComplete(*(w for w in waits if w is not None))
+        """Mount every pane still waiting for its turn (they mount after the first paint)."""
+        return AwaitComplete(*(lazy.mount_now() for lazy in self.query(LazyPane)))
 
-    def _mount_pane(self, key: str, pane_class: type[Widget]) -> AwaitMount | None:
-        tab = next(iter(self.query(f"#tab-{key}").results(TabPane)), None)
-        if tab is None or tab.query(f"#pane-{key}"):  # None: the app is closing (timer fired)
-            return None
-        return tab.mount(pane_class())
-
-    def pane(self, name: str) -> Widget:
-        """The pane widget called ``name`` (dataset, train, neighbors, users, map, you)."""
-        found = self.query(f"#pane-{name}")
-        if not found:
-            self.mount_panes()
-        return self.query_one(f"#pane-{name}")
+    def pane(self, name: str) -> Pane:
+        """The pane called ``name`` (dataset, train, neighbors, users, map, you); one
+        still waiting to be mounted is returned too (it is mounted next)."""
+        found = self.query(f"#pane-{name}").results(Pane)
+        pane = next(iter(found), None)
+        if pane is not None:
+            return pane
+        for lazy in self.query(LazyPane):
+            if lazy.pane.id == f"pane-{name}":
+                self.run_worker(lazy.mount_now(), group="mount-panes")
+                return lazy.pane
+        return self.query_one(f"#pane-{name}", Pane)
 
     async def action_show_pane(self, name: str) -> None:
         """Switch to a pane and put the focus inside it so its keys work."""
@@ -446,29 +515,19 @@ class MovieLensApp(App[int]):
 
     def _focus_inside(self, name: str) -> None:
         pane = self.pane(name)
+        if not pane.is_mounted:
+            return
         focused = self.focused
         if focused is not None and pane in focused.ancestors_with_self:
             return
-        default = getattr(pane, "focus_default", None)
-        if callable(default):
-            default()
-            return
-        for widget in pane.query("*"):
-            if widget.focusable and not isinstance(widget, Input):
-                focus_now(widget)
-                return
-        pane.can_focus = True
-        focus_now(pane)
+        pane.focus_default()
 
     async def action_search(self) -> None:
         """Jump to the Neighbors search box."""
         await self.mount_panes()
         self.query_one("#tabs", TabbedContent).active = "tab-neighbors"
         pane = self.pane("neighbors")
-        focus_search = getattr(pane, "focus_search", None)
-        if callable(focus_search):
-            focus_search()
-        else:
+        if not pane.focus_search():
             _focus_first_input(pane)
 
     def action_toggle_measure(self) -> None:
@@ -504,9 +563,7 @@ class MovieLensApp(App[int]):
         """Leave a text field so the single-key bindings work again."""
         focused = self.focused
         if isinstance(focused, Input):
-            pane = self.pane(self.active_pane_name)
-            pane.can_focus = True
-            focus_now(pane)
+            self.pane(self.active_pane_name).focus_self()
 
     async def action_quit(self) -> None:
         """Quit at once: cancel training, downloads and other workers first."""
@@ -541,9 +598,7 @@ class MovieLensApp(App[int]):
                     f"{_key_label(binding)} in {label} · {binding.tooltip or binding.action}",
                     _runner(self, binding.action, pane, name),
                 )
-            extra = getattr(pane, "palette_commands", None)
-            if callable(extra):
-                yield from extra()
+            yield from pane.palette_commands()
 
     @staticmethod
     def _bindings_of(node: Widget | App[Any]) -> list[Binding]:
@@ -597,34 +652,6 @@ def _runner(app: MovieLensApp, action: str, node: Any, pane: str | None) -> Any:
     return run
 
 
-def _cancellable(worker: Any, load: Any) -> Any:
-    """``load()`` on a daemon thread; raise _Cancelled as soon as ``worker`` is cancelled.
-
-    A download whose server stalls blocks in a socket read (up to its timeout) and never
-    reaches the progress callback; quitting must not wait for it.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result = load()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the worker below
-            if not worker.is_cancelled:  # kept only if wanted: it holds the connection
-                box["error"] = exc
-            return
-        box["result"] = result
-
-    thread = threading.Thread(target=target, name=LOAD_THREAD_NAME, daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.05)
-        if worker.is_cancelled:
-            raise _Cancelled
-    if "error" in box:
-        raise box.pop("error")
-    return box["result"]
-
-
 def _focus_first_input(pane: Widget) -> None:
     for widget in pane.query(Input):
         focus_now(widget)
@@ -653,35 +680,6 @@ def _discard_abandoned_download(started: float) -> None:
             discard_partial(spec, cache_dir(), started)
 
 
-@contextlib.contextmanager
-def native_stderr_to(log_path: Path) -> Iterator[None]:
-    """Send file descriptor 2 (TensorFlow's C++ logging) to ``log_path`` meanwhile.
-
-    Textual draws on ``sys.__stderr__``; it is pointed at a duplicate of the
-    terminal's descriptor so the screen keeps working while fd 2 goes to the log.
-    """
-    try:
-        sys.__stderr__.flush()  # type: ignore[union-attr]
-        saved = os.dup(2)
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    old_dunder, old_stderr = sys.__stderr__, sys.stderr
-    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
-    with open(log_path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-    sys.__stderr__ = sys.stderr = terminal
-    try:
-        yield
-    finally:
-        terminal.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        sys.__stderr__, sys.stderr = old_dunder, old_stderr
-        terminal.close()
-
-
 def run_app(
     data: str | Path | None = None,
     model_path: Path | None = None,
@@ -696,20 +694,22 @@ def run_app(
     ``<data dir>/movielens-tui.log``; with ``debug`` its path is printed on exit.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from movielens_tui.paths import data_dir
+    from movielens_tui.paths import cache_dir, data_dir
 
     log_path = data_dir() / LOG_NAME
-    app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name)
+    app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name,
+                       handle_signals=True)  # fmt: skip
     started = time.time()
-    with native_stderr_to(log_path):
+    # TensorFlow's autograph files go to a private folder removed below: os._exit skips
+    # the interpreter exit where TensorFlow would remove them
+    with private_temp_dir(cache_dir() / TEMP_FOLDER), native_stderr_to(log_path):
         app.run()
     code = app.return_code or 0
     if any(t.name == LOAD_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
         _discard_abandoned_download(started)
     if debug:
         print(f"native stderr of this session: {log_path}", file=sys.stderr)
-    training = any(t.name == TRAIN_THREAD_NAME and t.is_alive() for t in threading.enumerate())
-    if training or "tensorflow" in sys.modules:
+    if job_threads_alive(BACKGROUND_THREADS) or "tensorflow" in sys.modules:
         # Leave at once: without waiting for a training thread still importing
         # TensorFlow, and without TensorFlow's slow (seconds) and chatty teardown.
         for stream in (sys.stdout, sys.stderr):

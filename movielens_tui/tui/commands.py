@@ -22,8 +22,10 @@ class MovieLensCommands(Provider):
     """Lists the commands the app reports through ``palette_commands()``."""
 
     def _commands(self) -> list[PaletteCommand]:
-        provider = getattr(self.app, "palette_commands", None)
-        return list(provider()) if provider else []
+        from movielens_tui.tui.app import MovieLensApp
+
+        app = self.app
+        return list(app.palette_commands()) if isinstance(app, MovieLensApp) else []
 
     async def discover(self) -> Hits:
         for command in self._commands():

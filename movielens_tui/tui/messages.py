@@ -1,17 +1,27 @@
-"""Typed messages that workers post to the UI thread (workers never touch widgets)."""
+"""Typed messages that workers post to the UI thread (workers never touch widgets).
+
+Each is a dataclass (Textual's ``Message`` initialises itself in ``__post_init__``).
+A job's end is one message carrying its :data:`~movielens_tui.tui.jobs.Outcome`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from movielens_tui.tui.jobs import Cancelled, Done, Failed, Outcome
+
 if TYPE_CHECKING:
+    from movielens_tui.data.dataset_view import DatasetView
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
+    from movielens_tui.tui.training_job import TrainedRun
 
 
+@dataclass
 class DatasetLoaded(Message):
     """The dataset finished loading in its worker.
 
@@ -19,128 +29,143 @@ class DatasetLoaded(Message):
     asked for (None otherwise); ``switch`` is True when the dataset picker asked for it.
     """
 
-    def __init__(
-        self,
-        dataset: Dataset,
-        movie_stats: Any,
-        title_index: Any,
-        notice: str | None = None,
-        switch: bool = False,
-    ) -> None:
-        super().__init__()
-        self.dataset = dataset
-        self.movie_stats = movie_stats
-        self.title_index = title_index
-        self.notice = notice
-        self.switch = switch
+    dataset: Dataset
+    movie_stats: Any
+    title_index: Any
+    notice: str | None = None
+    switch: bool = False
 
 
+@dataclass
 class DatasetFailed(Message):
     """The dataset could not be loaded; ``message`` is one line for the user."""
 
-    def __init__(self, message: str, name: str | None = None, switch: bool = False) -> None:
-        super().__init__()
-        self.message = message
-        self.name = name
-        self.switch = switch
+    message: str
+    name: str | None = None
+    switch: bool = False
 
 
+@dataclass
 class DownloadProgress(Message):
     """Bytes downloaded so far while fetching the dataset (``name``; empty if unknown)."""
 
-    def __init__(self, done: int, total: int, name: str = "", switch: bool = False) -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
-        self.name = name
-        self.switch = switch
+    done: int
+    total: int
+    name: str = ""
+    switch: bool = False
 
 
+@dataclass
 class DatasetChosen(Message):
     """The dataset picker asks the app to open the release called ``name``."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
+    name: str
 
 
+@dataclass
 class DatasetSwitchCancelled(Message):
     """The dataset picker asks the app to stop the download or load it started."""
 
 
+@dataclass
 class TrainingProgress(Message):
-    """A training run reached ``step`` of ``total`` with these metric values."""
+    """A training run reached ``step`` of ``total`` with these metric values.
 
-    def __init__(
-        self,
-        run: int,
-        step: int,
-        total: int,
-        metrics: dict[str, float],
-        elapsed: float,
-        points: list[tuple[int, dict[str, float]]] | None = None,
-    ) -> None:
-        super().__init__()
-        self.run = run
-        self.step = step
-        self.total = total
-        self.metrics = metrics
-        self.elapsed = elapsed
-        self.points = points if points is not None else [(step, metrics)]
-        """Every report since the previous message (the chart draws them all)."""
+    ``points`` holds every report since the previous message (the chart draws them all).
+    """
+
+    run: int
+    step: int
+    total: int
+    metrics: dict[str, float]
+    elapsed: float
+    points: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.points:
+            self.points = [(self.step, self.metrics)]
 
 
-class TrainingFinished(Message):
-    """A training run produced ``model`` (saved at ``path``, or None if saving failed)."""
+@dataclass
+class TrainingEnded(Message):
+    """Training run ``run`` ended: Done (a :class:`TrainedRun`), Failed or Cancelled."""
 
-    def __init__(self, run: int, model: TrainedModel, path: Path | None, note: str = "") -> None:
-        super().__init__()
-        self.run = run
-        self.model = model
-        self.path = path
-        self.note = note
+    run: int
+    outcome: Outcome[TrainedRun]
+
+    @property
+    def reason(self) -> str:
+        """``done``, ``cancelled``, or the failure's kind (``diverged``, ``error``)."""
+        if isinstance(self.outcome, Done):
+            return "done"
+        if isinstance(self.outcome, Cancelled):
+            return "cancelled"
+        return self.outcome.reason
+
+    @property
+    def trained(self) -> TrainedRun | None:
+        return self.outcome.value if isinstance(self.outcome, Done) else None
+
+    @property
+    def message(self) -> str:
+        """The failure's line for the user (empty when done)."""
+        return "" if isinstance(self.outcome, Done) else self.outcome.message
 
 
-class TrainingFailed(Message):
-    """A run ended without a usable model: ``reason`` is cancelled, diverged or error."""
+@dataclass
+class ProjectionEnded(Message):
+    """The Map's projection for ``key`` (model id, method) ended."""
 
-    def __init__(self, run: int, reason: str, message: str) -> None:
-        super().__init__()
-        self.run = run
-        self.reason = reason
-        self.message = message
+    key: tuple[int, str]
+    outcome: Outcome[Any]
 
 
+@dataclass
 class ModelLoaded(Message):
     """A saved model was read (at start-up or from ``--model``)."""
 
-    def __init__(self, model: TrainedModel, path: Path) -> None:
-        super().__init__()
-        self.model = model
-        self.path = path
+    model: TrainedModel
+    path: Path
 
 
+@dataclass
 class ModelActivated(Message):
     """``model`` became the app's active model (posted to the app)."""
 
-    def __init__(self, model: TrainedModel | None, path: Path | None) -> None:
-        super().__init__()
-        self.model = model
-        self.path = path
+    model: TrainedModel | None
+    path: Path | None
 
 
+@dataclass
 class ModelLoadFailed(Message):
     """A saved model was refused (wrong dataset, corrupt, newer format...)."""
 
-    def __init__(self, path: Path, message: str) -> None:
-        super().__init__()
-        self.path = path
-        self.message = message
+    path: Path
+    message: str
 
 
+@dataclass
 class DatasetViewReady(Message):
     """The Dataset pane's figures for one (occupation, genre, top-N) filter."""
 
-    def __init__(self, view: Any) -> None:
-        super().__init__()
-        self.view = view
+    view: DatasetView
+
+
+__all__ = [
+    "Cancelled",
+    "DatasetChosen",
+    "DatasetFailed",
+    "DatasetLoaded",
+    "DatasetSwitchCancelled",
+    "DatasetViewReady",
+    "Done",
+    "DownloadProgress",
+    "Failed",
+    "ModelActivated",
+    "ModelLoadFailed",
+    "ModelLoaded",
+    "ProjectionEnded",
+    "TrainingEnded",
+    "TrainingProgress",
+]

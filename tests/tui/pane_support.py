@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from movielens_tui.data.movielens import Dataset, load_folder
 from movielens_tui.models.trained import TrainedModel
 from movielens_tui.tui.app import MovieLensApp
+from movielens_tui.tui.messages import TrainingEnded
 from movielens_tui.tui.widgets.results_table import ResultsTable
 
 TRAIN_PARAMS = {"iterations": 30, "dim": 8}
@@ -73,3 +74,13 @@ def column(table: ResultsTable, key: str) -> list[str]:
 
 def titles(dataset: Dataset, movies: list[int]) -> list[str]:
     return [str(dataset.movies["title"].iat[m]) for m in movies]
+
+
+def ended_done(message: object) -> bool:
+    """A training run's end with a model."""
+    return isinstance(message, TrainingEnded) and message.trained is not None
+
+
+def ended_failed(message: object) -> bool:
+    """A training run's end without a model (cancelled, diverged, error)."""
+    return isinstance(message, TrainingEnded) and message.trained is None

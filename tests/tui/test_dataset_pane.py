@@ -10,8 +10,9 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from movielens_tui import paths
 from movielens_tui.data import stats
+from movielens_tui.data.dataset_view import compute_view
 from movielens_tui.tui.app import MovieLensApp
-from movielens_tui.tui.panes.dataset import DatasetPane, compute_view
+from movielens_tui.tui.panes.dataset import DatasetPane
 from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NeighborsPane
 from movielens_tui.tui.panes.users import UsersPane

@@ -9,8 +9,9 @@ from pane_support import column, random_model, settle, start, titles, trained_mo
 
 from movielens_tui.models import scoring
 from movielens_tui.tui.app import MovieLensApp
+from movielens_tui.tui.constants import NO_MODEL
 from movielens_tui.tui.panes.map import MapPane
-from movielens_tui.tui.panes.neighbors import NO_MODEL, NeighborsPane
+from movielens_tui.tui.panes.neighbors import NeighborsPane
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import ResultsTable
 from movielens_tui.tui.widgets.scatter_plot import ScatterPlot

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from pane_support import ended_done, ended_failed
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
@@ -33,12 +34,10 @@ from movielens_tui.paths import cache_dir
 from movielens_tui.tui.app import MovieLensApp
 from movielens_tui.tui.messages import (
     ModelActivated,
-    TrainingFailed,
-    TrainingFinished,
     TrainingProgress,
 )
 from movielens_tui.tui.panes.train import TrainPane
-from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
+from movielens_tui.tui.training_job import TRAIN_THREAD_NAME
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 TMUX = shutil.which("tmux")
@@ -156,12 +155,12 @@ async def test_divergence_at_learning_rate_1e6_keeps_the_previous_model(
         await pilot.press("s")
         assert pane.run == 1
         await settle(pilot, app)
-        failed = [m for m in seen if isinstance(m, TrainingFailed)]
+        failed = [m for m in seen if ended_failed(m)]
         assert [m.reason for m in failed] == ["diverged"]
         assert "diverged at step" in _status(app)
         assert "The previous model (mf) stays active." in _status(app)
         assert any("diverged" in n.message for n in app._notifications)
-        assert not [m for m in seen if isinstance(m, TrainingFinished)]
+        assert not [m for m in seen if ended_done(m)]
         assert sum(isinstance(m, ModelActivated) for m in seen) == activations
         assert app.model is before
         charted = _charted(app)
@@ -188,7 +187,7 @@ async def test_cancel_mid_run_keeps_the_previous_model_and_never_runs_two(
         assert pane.running and probe.active == 1  # mid-run
         await pilot.press("s")
         await settle(pilot, app)
-        assert [m.reason for m in seen if isinstance(m, TrainingFailed)] == ["cancelled"]
+        assert [m.reason for m in seen if ended_failed(m)] == ["cancelled"]
         status = _status(app)
         assert "stopped at step" in status and "The previous model (mf) stays active." in status
         assert app.model is before
@@ -202,8 +201,8 @@ async def test_cancel_mid_run_keeps_the_previous_model_and_never_runs_two(
         await _wait_until(pilot, lambda: not pane.running and probe.active == 0)
         assert probe.most == 1
         assert all(isinstance(e, trainer.TrainingCancelled) for e in probe.errors)
-        assert not [m for m in seen if isinstance(m, TrainingFailed) and m.reason == "error"]
-        assert not [m for m in seen if isinstance(m, TrainingFinished)]
+        assert not [m for m in seen if ended_failed(m) and m.reason == "error"]
+        assert not [m for m in seen if ended_done(m)]
         assert app.model is before
         assert pane.run >= 2 and probe.calls == pane.run  # restarts did happen
     assert saved_model.read_bytes() == on_disk
@@ -245,9 +244,9 @@ async def test_resizing_during_training(
             await pilot.resize_terminal(*size)
             await pilot.pause(0.02)
         await settle(pilot, app)
-        finished = [m for m in seen if isinstance(m, TrainingFinished)]
-        assert len(finished) == 1 and not [m for m in seen if isinstance(m, TrainingFailed)]
-        assert app.model is finished[0].model and app.model is not before
+        finished = [m for m in seen if ended_done(m)]
+        assert len(finished) == 1 and not [m for m in seen if ended_failed(m)]
+        assert app.model is finished[0].trained.model and app.model is not before
         assert app.model.history[-1]["step"] == 300
         assert "done · step 300 / 300" in _status(app)
         assert app.query_one("#chart-0", LossChart).steps[-1] == 300
@@ -257,7 +256,7 @@ async def test_resizing_during_training(
 
 
 async def test_panes_mounting_late_while_the_app_closes_is_harmless(make_app, settle) -> None:
-    """The 3-s "mount the other panes" timer may fire while quitting tears the screen down."""
+    """A lazy pane's mount may come while quitting tears the screen down."""
     app = make_app()
     outcome: list[str] = []
     async with app.run_test(size=(100, 30)) as pilot:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+from pane_support import ended_done, ended_failed
 from textual.widgets import Button, Input, Select, Static
 
 from movielens_tui.models import store
-from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
+from movielens_tui.tui.messages import TrainingProgress
 from movielens_tui.tui.panes.train import TrainPane, format_seconds
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
@@ -82,7 +83,7 @@ async def test_train_streams_progress_then_activates_and_saves(make_app, settle)
         assert pane.run == 1
         await settle(pilot, app)
         progress = [m for m in seen if isinstance(m, TrainingProgress)]
-        finished = [m for m in seen if isinstance(m, TrainingFinished)]
+        finished = [m for m in seen if ended_done(m)]
         assert progress and len(finished) == 1
         steps = [step for m in progress for step, _ in m.points]
         assert steps == [0, 10, 20]
@@ -90,10 +91,10 @@ async def test_train_streams_progress_then_activates_and_saves(make_app, settle)
         assert chart.steps == [0, 10, 20]
         assert all(math.isfinite(v) for v in chart.series["train_error"])
         assert not pane.running
-        assert app.model is finished[0].model
+        assert app.model is finished[0].trained.model
         assert app.model.preset == "mf" and app.model.history[-1]["step"] == 20
         path = store.default_model_path(app.dataset.name)
-        assert finished[0].path == path and path.exists()
+        assert finished[0].trained.path == path and path.exists()
         assert "done" in _status(app)
         assert "train_error" in str(app.query_one("#train-values", Static).render())
 
@@ -108,8 +109,8 @@ async def test_pressing_s_twice_stops_and_keeps_previous_model(make_app, settle)
         await pilot.press("s")
         await settle(pilot, app)
         assert first_worker is not None and first_worker.is_cancelled
-        assert [m.reason for m in seen if isinstance(m, TrainingFailed)] == ["cancelled"]
-        assert not [m for m in seen if isinstance(m, TrainingFinished)]
+        assert [m.reason for m in seen if ended_failed(m)] == ["cancelled"]
+        assert not [m for m in seen if ended_done(m)]
         assert app.model is None
         assert "stopped" in _status(app)
         assert not pane.running
@@ -126,7 +127,7 @@ async def test_divergence_keeps_previous_model_and_never_charts_nan(make_app, se
         )
         await pilot.press("s")
         await settle(pilot, app)
-        failed = [m for m in seen if isinstance(m, TrainingFailed)]
+        failed = [m for m in seen if ended_failed(m)]
         assert [m.reason for m in failed] == ["diverged"]
         assert "diverged" in _status(app)
         assert app.model is None

@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 
 import pytest
-from pane_support import TRAIN_PARAMS, column, random_model, settle, start, titles, trained_model
+from pane_support import (
+    TRAIN_PARAMS,
+    column,
+    ended_done,
+    ended_failed,
+    random_model,
+    settle,
+    start,
+    titles,
+    trained_model,
+)
 from textual.widgets import Static
 
 from movielens_tui import paths
 from movielens_tui.models import foldin
 from movielens_tui.tui.app import MovieLensApp
-from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
+from movielens_tui.tui.messages import TrainingProgress
 from movielens_tui.tui.panes.you import YouPane
 from movielens_tui.tui.widgets.footer import KeyFooter
 from movielens_tui.tui.widgets.movie_search import MovieSearch
@@ -153,10 +163,10 @@ async def test_r_retrains_with_your_ratings_and_activates_the_model(make_app, mo
         pane = app.query_one(YouPane)
         assert not pane.retraining
         progress = [m for m in messages if isinstance(m, TrainingProgress)]
-        failed = [m.message for m in messages if isinstance(m, TrainingFailed)]
+        failed = [m.message for m in messages if ended_failed(m)]
         assert progress, failed
         assert progress[-1].step == progress[-1].total == TRAIN_PARAMS["iterations"]
-        assert [m.run for m in messages if isinstance(m, TrainingFinished)] == [pane.run]
+        assert [m.run for m in messages if ended_done(m)] == [pane.run]
         new = app.model
         assert new is not model and new.preset == model.preset
         assert new.n_users == dataset.n_users + 1

@@ -5,12 +5,13 @@ Filtering by occupation and by genre restricts the ratings every figure is compu
 follows the open dataset: the histogram has one bar per value of its rating scale (ten
 half-star bars on ml-latest-small), the genres are its own, the mean age is shown only
 where users have ages, and the occupation filter only where they have occupations
-(elsewhere it is hidden and ``o`` says why).
+(elsewhere it is hidden and ``o`` says why). The figures themselves come from
+:mod:`movielens_tui.data.dataset_view`. On a start from the cache the counts are shown
+at once, from the cache's manifest, until the figures are ready.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -19,106 +20,38 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from movielens_tui.data.dataset_view import (
+    DEFAULT_TOP,
+    MAX_TOP,
+    MIN_RATINGS,
+    DatasetView,
+    compute_view,
+    occupations,
+)
 from movielens_tui.tui.messages import DatasetViewReady
+from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.widgets.bar_chart import BarChart
 
 if TYPE_CHECKING:
+    from movielens_tui.data.cache_manifest import Manifest
     from movielens_tui.data.movielens import Dataset
 
-MIN_RATINGS = 20
-DEFAULT_TOP = 10
-MAX_TOP = 100
-DISTRIBUTION_BINS = 10
 TABLE_FIXED_WIDTH = 3 + 7 + 4 + 4 * 2 + 2  # rank, ratings, mean, cell padding, scrollbar
-
-
-@dataclass(frozen=True)
-class DatasetView:
-    """Everything the pane shows for one filter."""
-
-    occupation: str | None
-    genre: str | None
-    users: int
-    movies: int
-    ratings: int
-    density: float
-    mean_rating: float
-    histogram: dict[float, int]  # every value of the dataset's scale -> count
-    per_user: tuple[list[float], list[int]]
-    per_movie: tuple[list[float], list[int]]
-    top_by_count: list[dict[str, Any]]
-    top_by_mean: list[dict[str, Any]]
-    mean_age: float = float("nan")  # NaN where users have no ages
-    dataset_id: int = 0  # id() of the dataset the figures are of
-
-
-def compute_view(
-    dataset: Dataset, occupation: str | None, genre: str | None, top: int = DEFAULT_TOP
-) -> DatasetView:
-    """The figures over the ratings of users with ``occupation`` on movies of ``genre``."""
-    import numpy as np
-
-    from movielens_tui.data import stats
-
-    ratings = dataset.ratings
-    mask = np.ones(len(ratings), dtype=bool)
-    user_ok = np.ones(dataset.n_users, dtype=bool)
-    movie_ok = np.ones(dataset.n_movies, dtype=bool)
-    if occupation and "occupation" in dataset.users.columns:
-        user_ok = (dataset.users["occupation"] == occupation).to_numpy()
-        mask &= user_ok[ratings["user"].to_numpy()]
-    if genre:
-        movie_ok = np.fromiter((genre in g for g in dataset.movies["genres"]), dtype=bool,
-                               count=dataset.n_movies)  # fmt: skip
-        mask &= movie_ok[ratings["movie"].to_numpy()]
-    sub = replace(dataset, ratings=ratings[mask])
-    summary = stats.summary(sub)
-    users = stats.user_table(sub)[user_ok]
-    movies = stats.movie_table(sub)[movie_ok]
-    n_users, n_movies = int(user_ok.sum()), int(movie_ok.sum())
-    mean_age = float("nan")
-    if "age" in dataset.user_attributes:
-        import pandas as pd
-
-        ages = pd.to_numeric(dataset.users["age"][user_ok], errors="coerce")
-        mean_age = float(ages.mean()) if ages.notna().any() else float("nan")
-    return DatasetView(
-        occupation=occupation,
-        genre=genre,
-        users=n_users,
-        movies=n_movies,
-        ratings=summary.ratings,
-        density=summary.ratings / max(1, n_users * n_movies),
-        mean_rating=summary.mean_rating,
-        histogram=summary.histogram,
-        per_user=stats.distribution(users["count"], bins=DISTRIBUTION_BINS),
-        per_movie=stats.distribution(movies["count"], bins=DISTRIBUTION_BINS),
-        top_by_count=_rows(stats.top_by_count(movies[movies["count"] > 0], top)),
-        top_by_mean=_rows(stats.top_by_mean(movies, top, MIN_RATINGS)),
-        mean_age=mean_age,
-        dataset_id=id(dataset),
-    )
-
-
-def _rows(frame: Any) -> list[dict[str, Any]]:
-    return [
-        {"title": str(r.title), "count": int(r.count), "mean": float(r.mean)}
-        for r in frame.itertuples()
-    ]
-
-
-def _occupations(dataset: Dataset) -> list[str]:
-    """The occupations to filter by; none where users have no occupation."""
-    if "occupation" not in dataset.user_attributes or "occupation" not in dataset.users:
-        return []
-    return list(dataset.occupations) or sorted({str(o) for o in dataset.users["occupation"]})
 
 
 def _bin_labels(edges: list[float], values: list[int]) -> list[str]:
     return [f"{e:.0f}" for e in edges[: len(values)]]
 
 
-class DatasetPane(VerticalScroll):
+def counts_line(counts: Manifest) -> str:
+    """The summary line from a cache manifest, before the dataset is loaded."""
+    return (
+        f"[b]{counts.n_users:,}[/b] users · [b]{counts.n_movies:,}[/b] movies · "
+        f"[b]{counts.n_ratings:,}[/b] ratings · {counts.name} (loading the figures…)"
+    )
+
+
+class DatasetPane(VerticalScroll, Pane):
     """The colab's exploration of the ratings, users and movies."""
 
     BINDINGS = [
@@ -129,12 +62,15 @@ class DatasetPane(VerticalScroll):
         Binding("r", "reset_filters", "All ratings", id="dataset-reset"),
     ]
 
+    NAME = "dataset"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-dataset", classes="pane")
+        super().__init__()
         self.view: DatasetView | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading…", id="dataset-summary")
+        counts = self.app.cached_counts() if self.app.dataset is None else None
+        yield Static(counts_line(counts) if counts else "Loading…", id="dataset-summary")
         with Horizontal(id="dataset-filters"):
             yield Select[str]([], prompt="All occupations", id="occupation-filter", compact=True)
             yield Select[str]([], prompt="All genres", id="genre-filter", compact=True)
@@ -194,15 +130,15 @@ class DatasetPane(VerticalScroll):
 
     def _dataset_changed(self, dataset: Dataset | None) -> None:
         if dataset is None:
-            error = getattr(self.app, "data_error", None)
-            self.query_one("#dataset-summary", Static).update(error or "Loading…")
+            if self.app.data_error:
+                self.query_one("#dataset-summary", Static).update(self.app.data_error)
             return
-        occupations = _occupations(dataset)
+        jobs = occupations(dataset)
         occupation = self.query_one("#occupation-filter", Select)
         with self.app.batch_update(), self.prevent(Select.Changed):
-            occupation.set_options((o, o) for o in occupations)
-            occupation.display = bool(occupations)
-            occupation.disabled = not occupations
+            occupation.set_options((o, o) for o in jobs)
+            occupation.display = bool(jobs)
+            occupation.disabled = not jobs
             self.query_one("#genre-filter", Select).set_options((g, g) for g in dataset.genres)
         self.refresh_bindings()  # "o" is shown only where there are occupations
         self.refresh_view()
@@ -252,8 +188,8 @@ class DatasetPane(VerticalScroll):
     def _show_view(self, message: DatasetViewReady) -> None:
         from movielens_tui.data.stats import rating_label
 
-        view: DatasetView = message.view
-        dataset = self.app.dataset  # type: ignore[attr-defined]
+        view = message.view
+        dataset = self.app.dataset
         if dataset is None or view.dataset_id != id(dataset):
             return  # figures of a dataset replaced meanwhile
         self.view = view
@@ -299,8 +235,8 @@ class DatasetPane(VerticalScroll):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "no_occupations" or parameters == ("occupation-filter",):
-            dataset = getattr(self.app, "dataset", None)
-            has = dataset is None or bool(_occupations(dataset))
+            dataset = self.app.dataset
+            has = dataset is None or bool(occupations(dataset))
             return has != (action == "no_occupations")
         return True
 
@@ -313,7 +249,7 @@ class DatasetPane(VerticalScroll):
 
     def action_no_occupations(self) -> None:
         """``o`` where users have no occupation: say so."""
-        dataset = self.app.dataset  # type: ignore[attr-defined]
+        dataset = self.app.dataset
         name = dataset.name if dataset is not None else "this dataset"
         self.notify(f"{name} has no user occupations: there is nothing to filter by",
                     title="Occupation")  # fmt: skip

@@ -1,7 +1,8 @@
 """Map: the movie embeddings in 2-D coloured by genre, and embedding norm vs ratings.
 
-PCA is the default (instant); ``t`` computes the colab's t-SNE in a cancellable thread
-worker (``t`` or ``escape`` again cancels; elapsed time is shown meanwhile), ``p`` goes
+PCA is the default (instant); ``t`` computes the colab's t-SNE as a job
+(:mod:`movielens_tui.tui.jobs`; ``t`` or ``escape`` again cancels; elapsed time is shown
+meanwhile), ``p`` goes
 back to PCA. ``g`` / ``G`` (or the select box) choose a genre: its movies are drawn in
 colour, the others in grey. ``n`` hides or shows the norm plot. Projections are cached
 per model and method.
@@ -9,7 +10,6 @@ per model and method.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +20,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Select, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker
 
-from movielens_tui.tui.focus import focus_now
-from movielens_tui.tui.panes.neighbors import NO_MODEL
-from movielens_tui.tui.priority import lower_thread_priority
-from movielens_tui.tui.training_thread import TRAIN_THREAD_NAME
+from movielens_tui.tui.constants import NO_MODEL
+from movielens_tui.tui.jobs import Cancelled, Done, run_job
+from movielens_tui.tui.messages import ProjectionEnded
+from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
 from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
@@ -35,12 +35,11 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
 
 ALL = "__all__"
-BACKGROUND_THREAD_NAME = TRAIN_THREAD_NAME  # run_app exits without waiting for these
 STACK_HEIGHT = 34  # below this many rows one plot is shown at a time (n switches)
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 
 
-class MapPane(Vertical):
+class MapPane(Vertical, Pane):
     """Genre-coloured 2-D embedding map plus the norm-vs-popularity plot."""
 
     DEFAULT_CSS = """
@@ -67,13 +66,15 @@ class MapPane(Vertical):
     method: reactive[str] = reactive("pca", init=False)
     genre: reactive[str] = reactive(ALL, init=False)
 
+    NAME = "map"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-map", classes="pane -one -show-map")
+        super().__init__(classes="-one -show-map")
         self._cache: dict[tuple[int, str], np.ndarray] = {}
         self._norms: dict[int, np.ndarray] = {}
         self._running: tuple[int, str] | None = None
         self._started = 0.0
-        self._worker: Worker | None = None
+        self._worker: Worker[None] | None = None
         self._ticker: Any = None
         self.status_text = ""
         self.error: str | None = None
@@ -95,12 +96,11 @@ class MapPane(Vertical):
         self._dataset_changed()
 
     def focus_default(self) -> None:
-        self.can_focus = True
-        focus_now(self)
+        self.focus_self()
 
     # ------------------------------------------------------------------ state
     def _dataset_changed(self) -> None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         genres = list(dataset.genres) if dataset is not None else []
         select = self.query_one("#map-genre", Select)
         with self.prevent(Select.Changed):
@@ -131,7 +131,7 @@ class MapPane(Vertical):
             self.genre = str(event.value)
 
     def action_cycle_genre(self, step: int) -> None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if dataset is None:
             return
         choices = [ALL, *dataset.genres]
@@ -185,61 +185,37 @@ class MapPane(Vertical):
         return None
 
     @work(thread=True, exclusive=True, group="map-project", exit_on_error=False)
-    def _project(self, model: TrainedModel, method: str, key: tuple[int, str]) -> Any:
-        """Run the projection on a daemon thread so cancelling or quitting never waits
-        for sklearn's t-SNE (which cannot be interrupted)."""
-        from movielens_tui.errors import ModelError
+    def _project(self, model: TrainedModel, method: str, key: tuple[int, str]) -> None:
+        """Project as a job: cancelling or quitting never waits for sklearn's t-SNE
+        (which cannot be interrupted)."""
         from movielens_tui.models import embedding_map
 
-        worker = get_current_worker()
-        out: dict[str, Any] = {}
+        outcome = run_job(
+            lambda stop: embedding_map.project(model, method=method, seed=0, should_stop=stop),
+            low_priority=True,
+            what="projection",
+        )
+        self.post_message(ProjectionEnded(key, outcome))
 
-        def target() -> None:
-            lower_thread_priority()
-            try:
-                out["xy"] = embedding_map.project(
-                    model, method=method, seed=0, should_stop=lambda: worker.is_cancelled
-                )
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the worker below
-                out["error"] = exc
-
-        thread = threading.Thread(target=target, name=BACKGROUND_THREAD_NAME, daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
-            if worker.is_cancelled:
-                raise ModelError("map cancelled")
-        if "error" in out:
-            raise out["error"]
-        return key, out["xy"]
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "map-project":
-            return
-        event.stop()
-        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
-            key, xy = event.worker.result
-            model = getattr(self.app, "model", None)
+    @on(ProjectionEnded)
+    def _projected(self, message: ProjectionEnded) -> None:
+        message.stop()
+        key, outcome = message.key, message.outcome
+        if isinstance(outcome, Done):
+            model = self.app.model
             if model is not None and key[0] == id(model):
-                self._cache[key] = xy
+                self._cache[key] = outcome.value
             if self._running == key:
                 self._running = None
             self._redraw()
-        elif event.state == WorkerState.ERROR:
-            if event.worker.is_cancelled or event.worker is not self._worker:
-                return  # a projection that was cancelled or replaced stopped as asked
+        elif isinstance(outcome, Cancelled) or self._running != key:
+            self._redraw()  # a projection that was cancelled or replaced stopped as asked
+        else:
             self._running = None
-            self.error = str(event.worker.error)
-            from movielens_tui.errors import MovieLensError
-
-            if not isinstance(event.worker.error, MovieLensError):
-                self.error = f"projection failed: {event.worker.error!r}"
+            self.error = outcome.message
             if self.method == "tsne":
                 self.method = "pca"
             self.notify(self.error, title="Map", severity="error", timeout=10)
-            self._redraw()
-        elif event.state == WorkerState.CANCELLED:
             self._redraw()
 
     def _tick(self) -> None:
@@ -248,7 +224,7 @@ class MapPane(Vertical):
 
     # ------------------------------------------------------------------ drawing
     def _show_status(self) -> None:
-        app: Any = self.app
+        app = self.app
         model = model_for(app, app.dataset)
         method = METHOD_NAMES.get(self.method, self.method)
         if app.dataset is None:
@@ -282,7 +258,7 @@ class MapPane(Vertical):
 
     def _draw(self) -> None:
         self._show_status()
-        app: Any = self.app
+        app = self.app
         dataset = app.dataset
         model = model_for(app, dataset)
         plot = self.query_one("#map-plot", ScatterPlot)

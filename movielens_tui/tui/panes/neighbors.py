@@ -15,24 +15,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
+from movielens_tui.tui.constants import K_MAX, K_MIN, NO_MODEL, measure_word
 from movielens_tui.tui.focus import focus_now
+from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 from movielens_tui.tui.widgets.shared import model_for, no_model_text
 
-NO_MODEL = "No trained model yet — press 2 then s to train one"
-K_MIN, K_MAX, K_DEFAULT = 1, 100, 6
+K_DEFAULT = 6
 MAX_CANDIDATES = 5
 CANDIDATE_SCORE = 60.0  # search tiers from "query inside a word" up; fuzzy ones are noise
 
 
-def measure_word(measure: str) -> str:
-    return measure.upper()
-
-
-class NeighborsPane(Vertical):
+class NeighborsPane(Vertical, Pane):
     """Search box, candidate matches, and the neighbours table of the chosen movie."""
 
     DEFAULT_CSS = """
@@ -49,8 +47,10 @@ class NeighborsPane(Vertical):
     k: reactive[int] = reactive(K_DEFAULT, init=False)
     movie: reactive[int | None] = reactive(None, init=False)
 
+    NAME = "neighbors"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-neighbors", classes="pane")
+        super().__init__()
         self.candidates: list[int] = []
         self.hits: list[Any] = []
         self._status_plain = ""
@@ -77,8 +77,9 @@ class NeighborsPane(Vertical):
         else:
             focus_now(self.query_one(MovieSearch).matches)
 
-    def focus_search(self) -> None:
+    def focus_search(self) -> bool:
         self.query_one(MovieSearch).focus_input()
+        return True
 
     def action_focus_search(self) -> None:
         self.focus_search()
@@ -119,7 +120,7 @@ class NeighborsPane(Vertical):
 
     # ------------------------------------------------------------------ drawing
     def _refresh(self) -> None:
-        app: Any = self.app
+        app = self.app
         status = _Line(self, "#neighbors-status", "_status_plain")
         candidates = _Line(self, "#neighbors-candidates", "_candidates_plain")
         table = self.query_one("#neighbors-table", ResultsTable)
@@ -175,7 +176,7 @@ class NeighborsPane(Vertical):
 class _Line:
     """A Static updated with markup whose plain text is kept on the pane for tests."""
 
-    def __init__(self, pane: Any, selector: str, attribute: str) -> None:
+    def __init__(self, pane: Widget, selector: str, attribute: str) -> None:
         self.static = pane.query_one(selector, Static)
         self.pane = pane
         self.attribute = attribute

@@ -1,9 +1,10 @@
 """Train pane: pick a preset, edit its hyperparameters, watch the metrics live.
 
-Training runs in a Textual thread worker that drives :func:`models.trainer.train` on a
-daemon thread, posts :class:`TrainingProgress` at most ~5 times a second, and stops
-within a second when the worker is cancelled ("s" again, or quitting). A finished model
-is saved and becomes the app's active model; until then the previous one stays active.
+Training is a job (:func:`movielens_tui.tui.training_job.train_job` in a thread worker):
+it posts :class:`TrainingProgress` at most ~5 times a second, stops within a second when
+the worker is cancelled ("s" again, or quitting), saves the model and ends with one
+:class:`TrainingEnded`. The pane only shows it: a finished model becomes the app's active
+model; until then the previous one stays active.
 """
 
 from __future__ import annotations
@@ -19,17 +20,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from movielens_tui.errors import ParamError
 from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
-from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
-from movielens_tui.tui.training_thread import run_training_thread
+from movielens_tui.tui.jobs import Done
+from movielens_tui.tui.messages import TrainingEnded, TrainingProgress
+from movielens_tui.tui.panes.base import Pane
+from movielens_tui.tui.training_job import train_job
 from movielens_tui.tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trained import TrainedModel
+    from movielens_tui.tui.training_job import TrainedRun
 
 STOP_GRACE = 0.25  # how long a cancelled worker waits for the trainer to notice
 DEFAULT_PRESET = "biased-mf"
@@ -52,7 +56,7 @@ def format_param(value: object) -> str:
     return str(value)
 
 
-class TrainPane(Horizontal):
+class TrainPane(Horizontal, Pane):
     """Hyperparameter form on the left, live metric charts and figures on the right."""
 
     BINDINGS = [
@@ -76,8 +80,10 @@ class TrainPane(Horizontal):
     running: reactive[bool] = reactive(False)
     """Whether a training run is in progress."""
 
+    NAME = "train"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-train", classes="pane")
+        super().__init__()
         self.preset_name = DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else next(iter(PRESETS))
         self.run = 0
         self.errors: dict[str, str] = {}
@@ -271,7 +277,7 @@ class TrainPane(Horizontal):
             bad = ", ".join(self.errors) or "the form"
             self.notify(f"Fix {bad} before training.", severity="error")
             return False
-        dataset: Dataset | None = self.app.dataset  # type: ignore[attr-defined]
+        dataset = self.app.dataset
         if dataset is None:
             self.notify("The dataset is still loading.", severity="warning")
             return False
@@ -300,45 +306,16 @@ class TrainPane(Horizontal):
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def _train(self, run: int, dataset: Dataset, preset: str, params: dict[str, Any]) -> None:
-        """Run the trainer on a daemon thread; post progress, then the outcome."""
-        worker = get_current_worker()
+        """Train, save as the dataset's default model, post how it ended."""
+        from movielens_tui.models import store
 
         def started(thread: threading.Thread) -> None:
             self._thread = thread
 
-        outcome = run_training_thread(
-            worker, self.post_message, run, dataset, preset, params, STOP_GRACE, started
-        )
-        if worker.is_cancelled and "model" not in outcome:
-            self.post_message(TrainingFailed(run, "cancelled", "stopped"))
-            return
-        try:
-            message = self._outcome(run, dataset, outcome)
-        except Exception as exc:  # noqa: BLE001 - the pane must leave the running state
-            message = TrainingFailed(run, "error", f"training failed: {exc!r}")
-        self.post_message(message)
-
-    def _outcome(self, run: int, dataset: Dataset, outcome: dict[str, Any]) -> Any:
-        """The message describing how a finished thread ended (saving the model)."""
-        from movielens_tui.errors import MovieLensError
-        from movielens_tui.models import store, trainer
-
-        error = outcome.get("error")
-        if isinstance(error, trainer.TrainingCancelled):
-            return TrainingFailed(run, "cancelled", "stopped")
-        if isinstance(error, trainer.TrainingDiverged):
-            return TrainingFailed(run, "diverged", str(error))
-        if isinstance(error, MovieLensError):
-            return TrainingFailed(run, "error", str(error))
-        if error is not None:
-            return TrainingFailed(run, "error", f"training failed: {error!r}")
-        model = outcome["model"]
-        path = store.default_model_path(dataset.name)
-        try:
-            store.save(model, path)
-        except (OSError, MovieLensError) as exc:
-            return TrainingFinished(run, model, None, f"not saved: {exc}")
-        return TrainingFinished(run, model, path)
+        outcome = train_job(self.post_message, run, dataset, preset, params,
+                            save_as=store.default_model_path(dataset.name), grace=STOP_GRACE,
+                            on_start=started)  # fmt: skip
+        self.post_message(TrainingEnded(run, outcome))
 
     # ------------------------------------------------------------------ messages
 
@@ -370,17 +347,35 @@ class TrainPane(Horizontal):
         )
         self.query_one("#train-values", Static).update(_values_text(message.metrics))
 
-    @on(TrainingFinished)
-    def _finished(self, message: TrainingFinished) -> None:
+    @on(TrainingEnded)
+    def _ended(self, message: TrainingEnded) -> None:
         message.stop()
         if message.run != self.run:
+            self._update_button()
             return
         self.running = False
-        model = message.model
-        saved = f"saved as {message.path.name}" if message.path else message.note
+        outcome = message.outcome
+        if isinstance(outcome, Done):
+            self._show_trained(message.run, outcome.value)
+            return
+        kept = self._previous_model_text()
+        if message.reason == "cancelled":
+            text = f"Run {message.run}: stopped at step {self._last_step:,}. {kept}"
+        else:
+            text = f"Run {message.run}: {message.message}. {kept}"
+            title = "Training diverged" if message.reason == "diverged" else "Training failed"
+            self.notify(message.message, title=title, severity="error")
+        self._set_status(text)
+        self._update_button()
+        if self._thread_alive():
+            self._wait_for_thread()
+
+    def _show_trained(self, run: int, trained: TrainedRun) -> None:
+        model = trained.model
+        saved = f"saved as {trained.path.name}" if trained.path else trained.note
         last = int(model.history[-1]["step"]) if model.history else self._last_step
         self._set_status(
-            f"Run {message.run}: done · step {last:,} / {self._total:,} in "
+            f"Run {run}: done · step {last:,} / {self._total:,} in "
             f"{format_seconds(model.fit_seconds)} · {saved}\n"
             f"{model.preset} is now the active model."
         )
@@ -388,31 +383,10 @@ class TrainPane(Horizontal):
         self.query_one("#train-values", Static).update(
             _values_text({k: v for k, v in final.items() if k != "step"})
         )
-        self.app.set_active_model(model, message.path)  # type: ignore[attr-defined]
-        if message.note:
-            self.notify(message.note, title="Model", severity="warning")
+        self.app.set_active_model(model, trained.path)
+        if trained.note:
+            self.notify(trained.note, title="Model", severity="warning")
         self._update_button()
-
-    @on(TrainingFailed)
-    def _failed(self, message: TrainingFailed) -> None:
-        message.stop()
-        if message.run != self.run:
-            self._update_button()
-            return
-        self.running = False
-        kept = self._previous_model_text()
-        if message.reason == "cancelled":
-            text = f"Run {message.run}: stopped at step {self._last_step:,}. {kept}"
-        elif message.reason == "diverged":
-            text = f"Run {message.run}: {message.message}. {kept}"
-            self.notify(message.message, title="Training diverged", severity="error")
-        else:
-            text = f"Run {message.run}: {message.message}. {kept}"
-            self.notify(message.message, title="Training failed", severity="error")
-        self._set_status(text)
-        self._update_button()
-        if self._thread_alive():
-            self._wait_for_thread()
 
     def _wait_for_thread(self) -> None:
         """Re-enable Start once the stopped run's thread has really finished."""
@@ -425,7 +399,7 @@ class TrainPane(Horizontal):
         timer = self.set_interval(0.25, check)
 
     def _previous_model_text(self) -> str:
-        model: TrainedModel | None = self.app.model  # type: ignore[attr-defined]
+        model = self.app.model
         if model is None:
             return "No model is active yet."
         return f"The previous model ({model.preset}) stays active."
@@ -436,7 +410,7 @@ class TrainPane(Horizontal):
         self.query_one("#train-status", Static).update(text)
 
     def _show_idle(self) -> None:
-        model = self.app.model  # type: ignore[attr-defined]
+        model = self.app.model
         if model is None:
             self._set_status("No trained model yet. Choose a preset, then press s to train.")
         else:

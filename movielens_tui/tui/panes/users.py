@@ -24,8 +24,9 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
 from movielens_tui.data.users_filter import attributes_of, banded_ages, filter_users, hint
+from movielens_tui.tui.constants import K_MAX, K_MIN, NO_MODEL, measure_word, plural
 from movielens_tui.tui.focus import focus_now
-from movielens_tui.tui.panes.neighbors import K_MAX, K_MIN, NO_MODEL, measure_word
+from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
@@ -55,11 +56,6 @@ def user_columns(dataset: Dataset | None) -> tuple[tuple[str, str], ...]:
     return (("user_id", "User"), *(names[a] for a in attributes))
 
 
-def plural(n: int, word: str) -> str:
-    """``1 rating``, ``2 ratings``, ``1,000 ratings``."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def profile_line(row: Any, dataset: Dataset) -> str:
     """The profile markup of one user-table row, naming only the attributes there are."""
     import pandas as pd
@@ -82,7 +78,7 @@ def profile_line(row: Any, dataset: Dataset) -> str:
     return " · ".join(parts)
 
 
-class UsersPane(Vertical):
+class UsersPane(Vertical, Pane):
     """User list with filter; profile, highest-rated movies; recommendations."""
 
     DEFAULT_CSS = """
@@ -108,8 +104,10 @@ class UsersPane(Vertical):
     exclude_rated: reactive[bool] = reactive(True, init=False)
     k: reactive[int] = reactive(K_DEFAULT, init=False)
 
+    NAME = "users"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-users", classes="pane")
+        super().__init__()
         self.user_table: pd.DataFrame | None = None
         self.hits: list[Any] = []
         self.status_text = ""
@@ -146,7 +144,7 @@ class UsersPane(Vertical):
 
     # ------------------------------------------------------------------ users list
     def _dataset_changed(self) -> None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if dataset is None:
             self.user_table = None
             self.user = None
@@ -239,7 +237,7 @@ class UsersPane(Vertical):
         self.k = max(K_MIN, min(K_MAX, self.k + step))
 
     def _show_user(self) -> None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         profile = self.query_one("#users-profile", Static)
         top = self.query_one("#users-top", ResultsTable)
         if dataset is None or self.user is None or self.user_table is None:
@@ -266,7 +264,7 @@ class UsersPane(Vertical):
         self._show_recommendations()
 
     def _show_recommendations(self) -> None:
-        app: Any = self.app
+        app = self.app
         status = self.query_one("#users-status", Static)
         recs = self.query_one("#users-recs", ResultsTable)
         exclude = "ON" if self.exclude_rated else "OFF"

@@ -26,12 +26,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker
 
+from movielens_tui.tui.constants import NO_MODEL, measure_word, plural
 from movielens_tui.tui.focus import focus_now
-from movielens_tui.tui.messages import TrainingFailed, TrainingFinished, TrainingProgress
-from movielens_tui.tui.panes.neighbors import NO_MODEL, measure_word
-from movielens_tui.tui.training_thread import run_training_thread
+from movielens_tui.tui.jobs import Done
+from movielens_tui.tui.messages import TrainingEnded, TrainingProgress
+from movielens_tui.tui.panes.base import Pane
+from movielens_tui.tui.training_job import train_job
 from movielens_tui.tui.widgets.movie_search import MovieSearch
 from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
 from movielens_tui.tui.widgets.shared import model_for, no_model_text
@@ -60,10 +62,6 @@ def help_line(dataset: Dataset | None) -> str:
     return HALF_HELP if dataset is not None and dataset.scale.half_stars else HELP
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def toggle_half(rating: float | None, high: float = 5.0) -> float | None:
     """``h``: add half a star to a whole rating, take it off a half one.
 
@@ -78,7 +76,7 @@ def toggle_half(rating: float | None, high: float = 5.0) -> float | None:
     return float(rating) + 0.5 if rating < high else float(rating) - 0.5
 
 
-class YouPane(Vertical):
+class YouPane(Vertical, Pane):
     """Search-and-rate, your ratings, and your recommendations."""
 
     DEFAULT_CSS = """
@@ -111,13 +109,15 @@ class YouPane(Vertical):
 
     retraining: reactive[bool] = reactive(False, init=False)
 
+    NAME = "you"
+
     def __init__(self) -> None:
-        super().__init__(id="pane-you", classes="pane")
+        super().__init__()
         self.store: MyRatings | None = None
         self.hits: list[Any] = []
         self.status_text = ""
         self.run = 0
-        self._worker: Any = None
+        self._worker: Worker[None] | None = None
         self._retrained: tuple[TrainedModel, Dataset, int, dict[int, float]] | None = None
         self._pending: tuple[Dataset, int, dict[int, float]] | None = None
         self._last_progress = ""
@@ -140,8 +140,7 @@ class YouPane(Vertical):
     # ------------------------------------------------------------------ focus and keys
     def focus_default(self) -> None:
         """Focus the pane itself: 1-6 still switch panes; ``/`` starts a search."""
-        self.can_focus = True
-        focus_now(self)
+        self.focus_self()
 
     def action_focus_search(self) -> None:
         self.query_one(MovieSearch).focus_input()
@@ -157,7 +156,7 @@ class YouPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("half_star", "whole_stars_only"):
-            dataset = getattr(self.app, "dataset", None)
+            dataset = self.app.dataset
             half = dataset is not None and dataset.scale.half_stars
             if half != (action == "half_star"):
                 return False
@@ -168,7 +167,7 @@ class YouPane(Vertical):
 
     # ------------------------------------------------------------------ ratings
     def _dataset_changed(self) -> None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         self.store = None
         self._retrained = None
         self._pending = None
@@ -201,7 +200,7 @@ class YouPane(Vertical):
         return {"mine": rating if rating is not None else ""}
 
     def _rating_of(self, movie: int) -> float | None:
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if self.store is None or dataset is None:
             return None
         movie_id = int(dataset.movies["movie_id"].iat[movie])
@@ -219,7 +218,7 @@ class YouPane(Vertical):
 
     def action_half_star(self) -> None:
         """Add half a star to the highlighted movie's rating, or take it off."""
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if dataset is None:
             return
         if not dataset.scale.half_stars:
@@ -236,7 +235,7 @@ class YouPane(Vertical):
 
     def action_whole_stars_only(self) -> None:
         """``h`` on a whole-star dataset: say why no half star is given."""
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if dataset is not None:
             self.notify(
                 f"{dataset.name} takes whole stars only ({dataset.scale.describe()}); "
@@ -254,7 +253,7 @@ class YouPane(Vertical):
         """Rate internal movie ``movie`` (None removes the rating), save, refresh."""
         from movielens_tui.errors import MovieLensError
 
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if self.store is None or dataset is None:
             return
         movie_id = int(dataset.movies["movie_id"].iat[movie])
@@ -271,7 +270,7 @@ class YouPane(Vertical):
     @property
     def positions(self) -> dict[int, float]:
         """Your ratings as ``{internal movie: rating}`` for the current dataset."""
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if self.store is None or dataset is None:
             return {}
         return self.store.positions(dataset)
@@ -283,7 +282,7 @@ class YouPane(Vertical):
 
     def _show_rated(self) -> None:
         table = self.query_one("#you-rated", ResultsTable)
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if dataset is None:
             table.show_rows([], [], labels={"title": "Your ratings"})
             return
@@ -301,7 +300,7 @@ class YouPane(Vertical):
         self.hits = []
         status = self._recommend()
         if self.hits:
-            app: Any = self.app
+            app = self.app
             from movielens_tui.models import scoring
 
             rows = scoring.hits_table(app.dataset, self.hits)
@@ -317,7 +316,7 @@ class YouPane(Vertical):
 
     def _recommend(self) -> str:
         """Fill ``self.hits`` for your ratings; returns the status line (markup)."""
-        app: Any = self.app
+        app = self.app
         dataset = app.dataset
         model = model_for(app, dataset)
         if dataset is None:
@@ -356,7 +355,7 @@ class YouPane(Vertical):
     # ------------------------------------------------------------------ retraining
     def action_retrain(self) -> None:
         """Retrain the active model's preset with your ratings (``r`` again stops)."""
-        app: Any = self.app
+        app = self.app
         if self.retraining:
             if self._worker is not None:
                 self._worker.cancel()
@@ -372,8 +371,7 @@ class YouPane(Vertical):
         if not ratings:
             self.notify("Rate at least one movie first", title="Retrain", severity="warning")
             return
-        train_pane = next(iter(app.query("#pane-train")), None)
-        if getattr(train_pane, "running", False):
+        if "train" in app.busy_training_groups():
             self.notify(
                 "A training run is going on in Train; wait for it or stop it (2, s)",
                 title="Retrain",
@@ -392,25 +390,10 @@ class YouPane(Vertical):
         self._worker = self._retrain(self.run, extended, model.preset, dict(model.params))
 
     @work(thread=True, exclusive=True, group="you-retrain", exit_on_error=False)
-    def _retrain(
-        self,
-        run: int,
-        dataset: Dataset,
-        preset: str,
-        params: dict[str, Any],
-    ) -> None:
-        worker = get_current_worker()
-        outcome = run_training_thread(
-            worker, self.post_message, run, dataset, preset, params, STOP_GRACE
-        )
-        error = outcome.get("error")
-        if "model" in outcome and not worker.is_cancelled:
-            self.post_message(TrainingFinished(run, outcome["model"], None, "with your ratings"))
-        elif worker.is_cancelled or type(error).__name__ == "TrainingCancelled":
-            self.post_message(TrainingFailed(run, "cancelled", "Retraining stopped"))
-        else:
-            reason = f"Retraining failed: {_one_line(error)}"
-            self.post_message(TrainingFailed(run, "error", reason))
+    def _retrain(self, run: int, dataset: Dataset, preset: str, params: dict[str, Any]) -> None:
+        """Train on the dataset with you added (not saved: your ratings are)."""
+        outcome = train_job(self.post_message, run, dataset, preset, params, grace=STOP_GRACE)
+        self.post_message(TrainingEnded(run, outcome))
 
     @on(TrainingProgress)
     def _progress(self, message: TrainingProgress) -> None:
@@ -424,29 +407,25 @@ class YouPane(Vertical):
         )
         self._set_status(f"{self._last_progress} · measure [b]{measure_word(self.app.measure)}[/b]")
 
-    @on(TrainingFinished)
-    def _finished(self, message: TrainingFinished) -> None:
+    @on(TrainingEnded)
+    def _ended(self, message: TrainingEnded) -> None:
         message.stop()
         if message.run != self.run:
             return
         self.retraining = False
         self._last_progress = ""
-        if self._pending is not None:
-            extended, user, ratings = self._pending
-            self._retrained = (message.model, extended, user, ratings)
-        self.app.set_active_model(message.model, None)  # type: ignore[attr-defined]
-        self._show_recommendations()
-
-    @on(TrainingFailed)
-    def _failed(self, message: TrainingFailed) -> None:
-        message.stop()
-        if message.run != self.run:
-            return
-        self.retraining = False
-        self._last_progress = ""
-        self._retrained = None
-        severity = "information" if message.reason == "cancelled" else "error"
-        self.notify(message.message, title="Retrain", severity=severity, timeout=10)
+        outcome = message.outcome
+        if isinstance(outcome, Done):
+            if self._pending is not None:
+                extended, user, ratings = self._pending
+                self._retrained = (outcome.value.model, extended, user, ratings)
+            self.app.set_active_model(outcome.value.model, None)
+        else:
+            self._retrained = None
+            cancelled = message.reason == "cancelled"
+            text = "Retraining stopped" if cancelled else f"Retraining failed: {message.message}"
+            self.notify(text, title="Retrain", severity="information" if cancelled else "error",
+                        timeout=10)  # fmt: skip
         self._show_recommendations()
 
     @on(MovieSearch.Chosen, "#you-search")
@@ -454,11 +433,3 @@ class YouPane(Vertical):
         """Enter on a match: move into the list so 1-5 (and h) rate it."""
         event.stop()
         focus_now(event.search.matches)
-
-
-def _one_line(error: BaseException | None) -> str:
-    """The line of an error that says what went wrong (TensorFlow puts it last)."""
-    if error is None:
-        return "no model was produced"
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return f"{type(error).__name__}: {lines[-1] if lines else ''}"

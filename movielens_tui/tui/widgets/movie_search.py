@@ -12,7 +12,7 @@ slow search can never overwrite a newer one. An empty box lists the most-rated m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
+from movielens_tui.tui.constants import MAX_QUERY
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.widgets.results_table import ResultsTable
 from movielens_tui.tui.widgets.shared import movie_stats_for, title_index_for
@@ -30,6 +31,9 @@ MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("count", "Ratings"),
     ("genres", "Genres"),
 )
+if TYPE_CHECKING:
+    from movielens_tui.tui.app import MovieLensApp
+
 SYNC_LIMIT = 20_000
 POPULAR_HINT = "Most rated (/ to search)"
 
@@ -101,8 +105,13 @@ class MovieSearch(Vertical):
         self._choose_when_shown = False
         self._shown_for: Any = None
 
+    @property
+    def app(self) -> MovieLensApp:  # type: ignore[override]
+        return cast("MovieLensApp", super().app)
+
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self.placeholder, id=f"{self.id or 'search'}-input", compact=True)
+        yield Input(placeholder=self.placeholder, id=f"{self.id or 'search'}-input",
+                    compact=True, max_length=MAX_QUERY)  # fmt: skip
         yield ResultsTable(self.columns, id=f"{self.id or 'search'}-matches")
 
     @property
@@ -128,10 +137,13 @@ class MovieSearch(Vertical):
         self.search(event.value)
 
     def search(self, query: str) -> None:
-        """Start a search for ``query``; only the newest one's results will be shown."""
+        """Start a search for ``query``; only the newest one's results will be shown.
+
+        At most ``MAX_QUERY`` characters are searched (the box takes no more)."""
+        query = query[:MAX_QUERY]
         self.query = query
         self._number += 1
-        index = title_index_for(self.app, getattr(self.app, "dataset", None))
+        index = title_index_for(self.app, self.app.dataset)
         if not query.strip() or index is None:
             self._show(query, self._popular(), [])
             return
@@ -163,7 +175,7 @@ class MovieSearch(Vertical):
 
     def refresh_matches(self) -> None:
         """Redraw the shown matches (the extra columns changed); search if none shown yet."""
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         if self.shown_query == self.query and self._shown_for is dataset:
             movies = self.matches.movies
             self._show(self.query, movies, [self.scores.get(m, 0.0) for m in movies])
@@ -171,14 +183,14 @@ class MovieSearch(Vertical):
             self.search(self.query)
 
     def _popular(self) -> list[int]:
-        stats = movie_stats_for(self.app, getattr(self.app, "dataset", None))
+        stats = movie_stats_for(self.app, self.app.dataset)
         if stats is None:
             return []
         order = (-stats["count"].to_numpy()).argsort(kind="stable")
         return [int(i) for i in order[: self.limit]]
 
     def _show(self, query: str, movies: list[int], scores: list[float]) -> None:
-        self._shown_for = getattr(self.app, "dataset", None)
+        self._shown_for = self.app.dataset
         self.scores = dict(zip(movies, scores, strict=False))
         rows = [self.row_for(movie) for movie in movies]
         title = POPULAR_HINT if not query.strip() else "Title"
@@ -194,7 +206,7 @@ class MovieSearch(Vertical):
 
     def row_for(self, movie: int) -> dict[str, Any]:
         """Cells of one match row: title, genres, number of ratings (+ pane extras)."""
-        dataset = getattr(self.app, "dataset", None)
+        dataset = self.app.dataset
         stats = movie_stats_for(self.app, dataset)
         row: dict[str, Any] = {}
         if stats is not None:

@@ -12,8 +12,12 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from movielens_tui.tui.constants import OTHER_MODEL
+
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.trained import TrainedModel
+    from movielens_tui.tui.app import MovieLensApp
 
 _STATS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _INDEXES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -36,11 +40,11 @@ def _fits(table: Any, dataset: Dataset) -> bool:
                for i in (0, -1))  # fmt: skip
 
 
-def movie_stats_for(app: Any, dataset: Dataset | None) -> Any:
+def movie_stats_for(app: MovieLensApp, dataset: Dataset | None) -> Any:
     """``stats.movie_table(dataset)``: the app's copy when it fits ``dataset``."""
     if dataset is None:
         return None
-    table = getattr(app, "movie_stats", None)
+    table = app.movie_stats
     if table is not None and _fits(table, dataset):
         return table
     if dataset not in _STATS:
@@ -50,11 +54,11 @@ def movie_stats_for(app: Any, dataset: Dataset | None) -> Any:
     return _STATS[dataset]
 
 
-def title_index_for(app: Any, dataset: Dataset | None) -> Any:
+def title_index_for(app: MovieLensApp, dataset: Dataset | None) -> Any:
     """The fuzzy title index of ``dataset``: the app's one when it fits ``dataset``."""
     if dataset is None:
-        return getattr(app, "title_index", None)
-    index = getattr(app, "title_index", None)
+        return app.title_index
+    index = app.title_index
     if index is not None and _fits(index, dataset):
         return index
     if dataset not in _INDEXES:
@@ -64,23 +68,23 @@ def title_index_for(app: Any, dataset: Dataset | None) -> Any:
     return _INDEXES[dataset]
 
 
-OTHER_MODEL = "The active model is of another dataset — press 2 then s to train one"
+__all__ = ["OTHER_MODEL", "model_for", "movie_stats_for", "no_model_text", "title_index_for"]
 
 
-def model_for(app: Any, dataset: Dataset | None) -> Any:
+def model_for(app: MovieLensApp, dataset: Dataset | None) -> TrainedModel | None:
     """The active model if it fits ``dataset`` (same number of movies), else None.
 
     The app clears the model before it switches datasets; this keeps a pane from ever
     scoring one dataset's movies with another's embeddings meanwhile.
     """
-    model = getattr(app, "model", None)
+    model = app.model
     if model is None or dataset is None:
         return model
     return model if model.n_movies == dataset.n_movies else None
 
 
-def no_model_text(app: Any, dataset: Dataset | None, default: str) -> str:
+def no_model_text(app: MovieLensApp, dataset: Dataset | None, default: str) -> str:
     """``default`` (how to train one), or why the active model does not apply."""
-    if getattr(app, "model", None) is not None and model_for(app, dataset) is None:
+    if app.model is not None and model_for(app, dataset) is None:
         return OTHER_MODEL
     return default
