@@ -246,3 +246,42 @@ def test_quitting_after_softmax_leaves_no_autograph_files(
         assert not list(private.glob("run-*"))  # removed with what it held
     finally:
         term.close()
+
+
+@pytest.mark.parametrize("quitting", [False, True], ids=["open", "quitting"])
+def test_closing_the_terminal_ends_the_app(
+    quitting: bool, small_data_dir: Path, small_dataset, tmp_path: Path
+) -> None:
+    """The terminal goes away (SIGHUP, then a tty that reads end-of-file), also while the
+    app quits: the process ends within seconds instead of spinning on the dead terminal
+    (Textual's input thread; it kept such processes alive one time in three)."""
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    pid_file = tmp_path / "app.pid"
+    inner = (f"echo $$ > {shlex.quote(str(pid_file))}; exec env {_app_env()} "
+             f"{shlex.quote(script)} --data {shlex.quote(str(small_data_dir))}")  # fmt: skip
+    term = Terminal(f"sh -c {shlex.quote(inner)}; sleep 30")
+    try:
+        term.wait_for(lambda s: f"{small_dataset.n_ratings:,} ratings" in s)
+        term.send("2")
+        term.wait_for(lambda s: "Start (s)" in s, timeout=10)
+        pid = int(pid_file.read_text())
+        if quitting:
+            term.send("C-q")  # and the terminal closes while the app quits
+            time.sleep(0.1)
+    finally:
+        term.close()  # kills the tmux server: the pty closes under the app
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), "the app kept running after its terminal closed"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -83,6 +83,7 @@ NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
 LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
 BACKGROUND_THREADS = (TRAIN_THREAD_NAME, JOB_THREAD_NAME)  # run_app leaves without them
+SIGNAL_GRACE = 5.0  # seconds a quit on SIGTERM / SIGHUP may take before the process ends
 PALETTE_NAMES = {"choose-dataset": "Choose dataset…"}  # palette names unlike the footer's
 PICKER_BLOCKS = ("show_pane", "search", "toggle_measure", "choose_dataset")  # behind the picker
 
@@ -188,8 +189,10 @@ class MovieLensApp(App[int]):
     ) -> None:
         super().__init__()
         self.handle_signals = handle_signals
-        """Quit like ctrl+q on SIGTERM / SIGHUP (``run_app``; not in tests)."""
+        """Quit like ctrl+q on SIGTERM / SIGHUP (``run_app``, and tests that send them)."""
         self.quit_signal: int | None = None
+        self.signal_grace: float | None = None
+        """``run_app``: seconds after such a signal before the process ends regardless."""
         self._undo_signals: Callable[[], None] | None = None
         self.data = data
         self.dataset_name = dataset_name
@@ -237,6 +240,10 @@ class MovieLensApp(App[int]):
             self.quit_signal = signum
             self.workers.cancel_all()
             self.exit(return_code=128 + signum)
+            if self.signal_grace is not None:  # a shutdown stuck on a dead terminal ends
+                watchdog = threading.Timer(self.signal_grace, os._exit, (128 + signum,))
+                watchdog.daemon = True
+                watchdog.start()
 
     def cached_counts(self) -> Manifest | None:
         """The start-up release's counts from its cache manifest, read once (None: not
@@ -699,6 +706,7 @@ def run_app(
     log_path = data_dir() / LOG_NAME
     app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name,
                        handle_signals=True)  # fmt: skip
+    app.signal_grace = SIGNAL_GRACE
     started = time.time()
     # TensorFlow's autograph files go to a private folder removed below: os._exit skips
     # the interpreter exit where TensorFlow would remove them
@@ -709,9 +717,10 @@ def run_app(
         _discard_abandoned_download(started)
     if debug:
         print(f"native stderr of this session: {log_path}", file=sys.stderr)
-    if job_threads_alive(BACKGROUND_THREADS) or "tensorflow" in sys.modules:
+    if job_threads_alive(BACKGROUND_THREADS) or "tensorflow" in sys.modules or app.quit_signal:
         # Leave at once: without waiting for a training thread still importing
-        # TensorFlow, and without TensorFlow's slow (seconds) and chatty teardown.
+        # TensorFlow, without TensorFlow's slow (seconds) and chatty teardown, and after
+        # SIGHUP without Textual's input thread, which spins on a terminal that is gone.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
