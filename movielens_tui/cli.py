@@ -7,13 +7,17 @@ pandas or TensorFlow, and each subcommand imports what it needs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from movielens_tui import __version__
+from movielens_tui.cli_output import console as _console
+from movielens_tui.cli_output import json_default as _json_default  # noqa: F401
+from movielens_tui.cli_output import note as _note
+from movielens_tui.cli_output import print_json as _print_json
+from movielens_tui.models.presets import DEFAULT_PRESET
 
 PROG = "movielens-tui"
 EXIT_ERROR = 1
@@ -104,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(stats)
 
     train = sub.add_parser("train", parents=[common], help="train a model and save it")
-    train.add_argument("--preset", default="biased-mf", help="preset name (default biased-mf)")
+    train.add_argument(
+        "--preset", default=DEFAULT_PRESET, help=f"preset name (default {DEFAULT_PRESET})"
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", metavar="FILE", help="where to save (default: the data dir)")
     train.add_argument(
@@ -112,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("default", "mirrored", "multiworker"),
         default="default",
         help="tf.distribute strategy: mirrored = all local GPUs, multiworker = a cluster "
-        "described by TF_CONFIG (biased-mf only)",
+        "described by TF_CONFIG (presets that train distributed only; see `presets`)",
     )
     train.add_argument(
         "--set",
@@ -134,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(train)
 
     evaluate = sub.add_parser("evaluate", parents=[common], help="cross-validate a preset")
-    evaluate.add_argument("--preset", default="biased-mf")
+    evaluate.add_argument("--preset", default=DEFAULT_PRESET)
     evaluate.add_argument("--seed", type=int, default=0)
     how = evaluate.add_mutually_exclusive_group()
     how.add_argument(
@@ -163,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     _model_source(neighbors)
     _json_flag(neighbors)
 
+    presets = sub.add_parser(
+        "presets", parents=[common], help="the model presets: kind, purpose, hyperparameters"
+    )
+    _json_flag(presets)
+
     recommend = sub.add_parser("recommend", parents=[common], help="top-k movies for a user")
     recommend.add_argument("--user", type=int, required=True, help="MovieLens user id")
     recommend.add_argument("--exclude-rated", action="store_true", help="skip movies they rated")
@@ -188,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evaluate": _cmd_evaluate,
         "neighbors": _cmd_neighbors,
         "recommend": _cmd_recommend,
+        "presets": _cmd_presets,
     }
     from movielens_tui.errors import MovieLensError
 
@@ -213,17 +225,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
-    from rich.console import Console
-
-    class _Console(Console):
-        def on_broken_pipe(self) -> None:
-            """Rich would exit 1; a closed pipe (``| head``) is a normal end: exit 0."""
-            raise BrokenPipeError
-
-    return _Console(stderr=stderr, highlight=False)
 
 
 def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = False):  # noqa: ANN202
@@ -271,25 +272,6 @@ def _load_dataset(args: argparse.Namespace, data: str | None, quiet: bool = Fals
     finally:
         if bar is not None and bar.live.is_started:
             bar.stop()
-
-
-def _note(message: str) -> None:
-    """A one-line note on stderr (e.g. a damaged cache was rebuilt)."""
-    print(f"{PROG}: note: {message}", file=sys.stderr)
-
-
-def _print_json(payload: Any) -> None:
-    print(json.dumps(payload, indent=2, ensure_ascii=False, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 # --------------------------------------------------------------------------- commands
@@ -363,3 +345,9 @@ def _cmd_recommend(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import recommend_command
 
     return recommend_command(args, _load_dataset(args, data, quiet=args.json))
+
+
+def _cmd_presets(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import presets_command
+
+    return presets_command(args)

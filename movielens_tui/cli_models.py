@@ -1,4 +1,4 @@
-"""The model subcommands: train, evaluate, neighbors, recommend (headless)."""
+"""The model subcommands: train, evaluate, neighbors, recommend, presets (headless)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from movielens_tui.cli_output import console as _console
+from movielens_tui.cli_output import print_json as _print_json
 from movielens_tui.errors import DataError, ModelError, ParamError
 
 if TYPE_CHECKING:
@@ -81,17 +83,17 @@ def fit_preset(
 ) -> TrainedModel:
     """Train ``preset`` with a live progress bar (stderr) unless ``json_mode``."""
     from movielens_tui.models import presets, trainer
-    from movielens_tui.models.distribute import DISTRIBUTED_KINDS
 
     presets.resolve_params(preset, overrides)  # reject bad values before importing TensorFlow
-    kind = presets.get_preset(preset).kind
-    if strategy != "default" and kind not in DISTRIBUTED_KINDS:
-        raise ParamError("--strategy", f"{preset} trains on one device; use --preset biased-mf")
+    preset_obj = presets.get_preset(preset)
     distribute = None
     if strategy != "default":
-        from movielens_tui.models.distribute import make_strategy
+        from movielens_tui.models.distribute import distributed_presets, make_strategy
 
-        distribute = make_strategy(strategy, kind)
+        if not preset_obj.model_kind.distributed:
+            choices = " or ".join(f"--preset {p}" for p in distributed_presets())
+            raise ParamError("--strategy", f"{preset} trains on one device; use {choices}")
+        distribute = make_strategy(strategy, preset_obj.kind)
     bar, callback = _progress_printer(json_mode)
     if bar is None:
         return trainer.train(dataset, preset, overrides, seed=seed, strategy=distribute)
@@ -102,7 +104,6 @@ def fit_preset(
 
 
 def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
-    from movielens_tui.cli import _console, _print_json
     from movielens_tui.models import store
 
     model = fit_preset(
@@ -115,7 +116,9 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
         _print_json(
             {
                 "preset": model.preset,
+                "kind": model.kind,
                 "params": model.params,
+                "info": model.info,
                 "metrics": final,
                 "fit_seconds": round(model.fit_seconds, 4),
                 "steps": len(model.history),
@@ -126,13 +129,18 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
     console = _console()
     metrics = ", ".join(f"{k}={v:.4f}" for k, v in final.items())
     console.print(f"[bold]{model.preset}[/] trained in {model.fit_seconds:.2f} s: {metrics}")
+    info = model.info
+    if info.get("covered_movies", model.n_movies) < model.n_movies:
+        console.print(
+            f"covers the {info['covered_movies']:,} most-rated of {model.n_movies:,} movies "
+            "(the others rank after them)"
+        )
     console.print(f"saved to {out}")
     return 0
 
 
 def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
     from movielens_tui import evaluate
-    from movielens_tui.cli import _console, _print_json
 
     # No flag (or --folds): the dataset's default folds (u1-u5 on ml-100k, else 5-fold).
     train, test = getattr(args, "train", None), getattr(args, "test", None)
@@ -230,7 +238,6 @@ def find_movie(dataset: Dataset, query: str) -> tuple[int, list[str]]:
 
 
 def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
-    from movielens_tui.cli import _console, _print_json
     from movielens_tui.cli_tables import hits_table as render
     from movielens_tui.models import scoring
 
@@ -254,7 +261,6 @@ def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
 
 
 def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
-    from movielens_tui.cli import _console, _print_json
     from movielens_tui.cli_tables import hits_table as render
     from movielens_tui.models import scoring
 
@@ -276,3 +282,33 @@ def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
         )
     )
     return 0
+
+
+def presets_command(args: argparse.Namespace) -> int:
+    """Every preset: name, kind, purpose, capabilities and hyperparameters."""
+    from movielens_tui.models.presets import PRESETS
+
+    rows = [preset.describe() for preset in PRESETS.values()]
+    if args.json:
+        _print_json(rows)
+        return 0
+    from rich.table import Table
+
+    table = Table(title="Model presets")
+    for column in ("name", "kind", "for", "explains", "distributed", "hyperparameters"):
+        table.add_column(column)
+    for row in rows:
+        params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+        table.add_row(
+            row["name"], row["kind"], row["purpose"],
+            "exactly" if row["exact_explanation"] else "-",
+            "yes" if row["distributed"] else "-", params,
+        )  # fmt: skip
+    _console().print(table)
+    return 0
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)

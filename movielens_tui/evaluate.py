@@ -13,7 +13,6 @@ models only; predictions are clipped to the dataset's rating scale as Surprise d
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,21 +22,23 @@ import numpy as np
 import pandas as pd
 
 from movielens_tui.data import splits
-from movielens_tui.errors import DataError, ModelError, MovieLensError, ParamError
+from movielens_tui.errors import DataError, MovieLensError, ParamError
+from movielens_tui.models import kinds, ranking
+from movielens_tui.models.presets import BASELINE_PRESET, DEFAULT_PRESET
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.presets import Preset
     from movielens_tui.models.trained import TrainedModel
 
-K = 10
-POPULARITY = "popularity"
+K = ranking.K
+POPULARITY = BASELINE_PRESET  # the popularity baseline is an ordinary preset
 RATING_METRICS = ("rmse", "mae")
-Scorer = Callable[[np.ndarray], np.ndarray]
-
-
-def ranking_metric_names(k: int = K) -> tuple[str, str, str]:
-    return (f"precision_at_{k}", f"recall_at_{k}", f"ndcg_at_{k}")
+Scorer = ranking.Scorer
+ranking_metric_names = ranking.ranking_metric_names
+top_k = ranking.top_k
+ranking_metrics = ranking.ranking_metrics
+_UserRows = ranking.UserRows
 
 
 class EvaluationCancelled(MovieLensError):
@@ -72,25 +73,6 @@ def _pair(predicted: np.ndarray, actual: np.ndarray) -> tuple[np.ndarray, np.nda
 # --------------------------------------------------------------------------- ranking metrics
 
 
-def top_k(scores: np.ndarray, k: int = K) -> np.ndarray:
-    """Column indices of the ``k`` best scores per row, best first.
-
-    Ties are broken by the lower column index, so results are deterministic.
-    """
-    scores = np.asarray(scores)
-    n = scores.shape[1]
-    k = min(k, n)
-    if k == 0:
-        return np.zeros((scores.shape[0], 0), dtype=np.int64)
-    if k < n:
-        # Keep every column tied with the k-th best, then order (score desc, index asc).
-        kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
-        candidates = scores >= kth
-        order = np.argsort(np.where(candidates, -scores, np.inf), axis=1, kind="stable")
-        return order[:, :k]
-    return np.argsort(-scores, axis=1, kind="stable")
-
-
 def ranking_metrics_dense(
     scores: np.ndarray, train_mask: np.ndarray, test_mask: np.ndarray, k: int = K
 ) -> dict[str, float]:
@@ -100,115 +82,9 @@ def ranking_metrics_dense(
     ``train_mask``. Rows without a relevant movie are left out of the means. Returns the
     three metrics and ``n_users`` (rows counted).
     """
-    sums = _ranking_sums(np.asarray(scores, np.float64), np.asarray(train_mask, bool),
-                         np.asarray(test_mask, bool), k)  # fmt: skip
-    return _finish(sums, k)
-
-
-def _ranking_sums(
-    scores: np.ndarray, train_mask: np.ndarray, test_mask: np.ndarray, k: int
-) -> np.ndarray:
-    """[sum precision, sum recall, sum ndcg, users] over rows with a relevant movie."""
-    if scores.shape != train_mask.shape or scores.shape != test_mask.shape:
-        raise ValueError("scores, train_mask and test_mask must have the same shape")
-    relevant = test_mask & ~train_mask
-    n_relevant = relevant.sum(axis=1)
-    rows = n_relevant > 0
-    if not rows.any():
-        return np.zeros(4)
-    scores = scores[rows]
-    if not np.isfinite(scores).all():
-        raise ModelError("the model produced non-finite scores; it may have diverged")
-    scores = np.where(train_mask[rows], -np.inf, scores)
-    relevant, n_relevant = relevant[rows], n_relevant[rows]
-    top = top_k(scores, k)
-    hits = np.take_along_axis(relevant, top, axis=1)
-    # A user with fewer than k unrated movies gets -inf (train) entries: never relevant.
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (hits * discounts[: hits.shape[1]]).sum(axis=1)
-    ideal = np.cumsum(discounts)[np.minimum(n_relevant, k) - 1]
-    n_hits = hits.sum(axis=1)
-    return np.array(
-        [(n_hits / k).sum(), (n_hits / n_relevant).sum(), (dcg / ideal).sum(), len(n_hits)],
-        dtype=np.float64,
-    )
-
-
-def _finish(sums: np.ndarray, k: int) -> dict[str, float]:
-    users = int(sums[3])
-    names = ranking_metric_names(k)
-    if users == 0:
-        return {**{name: math.nan for name in names}, "n_users": 0}
-    return {**{name: float(sums[i] / users) for i, name in enumerate(names)}, "n_users": users}
-
-
-def ranking_metrics(
-    scorer: Scorer,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    n_movies: int,
-    k: int = K,
-    batch_size: int = 512,
-) -> dict[str, float]:
-    """Precision/recall/NDCG@k of ``scorer`` (users -> len(users)×n_movies scores).
-
-    ``train`` and ``test`` are ratings frames (``user`` and ``movie`` columns); only users
-    with a test movie they did not rate in train are scored, ``batch_size`` at a time.
-    """
-    train_rows = _UserRows(train)
-    test_rows = _UserRows(test)
-    users = test_rows.users
-    sums = np.zeros(4)
-    for start in range(0, len(users), batch_size):
-        batch = users[start : start + batch_size]
-        scores = np.asarray(scorer(batch), dtype=np.float64)
-        if scores.shape != (len(batch), n_movies):
-            raise ModelError(
-                f"scorer returned shape {scores.shape}, expected {(len(batch), n_movies)}"
-            )
-        sums += _ranking_sums(
-            scores, train_rows.mask(batch, n_movies), test_rows.mask(batch, n_movies), k
-        )
-    return _finish(sums, k)
-
-
-class _UserRows:
-    """Fast per-user movie lists of a ratings frame (sorted by user once)."""
-
-    def __init__(self, ratings: pd.DataFrame) -> None:
-        users = ratings["user"].to_numpy(np.int64)
-        order = np.argsort(users, kind="stable")
-        self._users = users[order]
-        self._movies = ratings["movie"].to_numpy(np.int64)[order]
-        self.users = np.unique(self._users)
-
-    def movies(self, user: int) -> np.ndarray:
-        lo, hi = np.searchsorted(self._users, [user, user + 1])
-        return self._movies[lo:hi]
-
-    def mask(self, users: np.ndarray, n_movies: int) -> np.ndarray:
-        """Boolean len(users)×n_movies matrix of the movies each user rated."""
-        users = np.asarray(users, np.int64)
-        lo = np.searchsorted(self._users, users, side="left")
-        hi = np.searchsorted(self._users, users, side="right")
-        counts = hi - lo
-        out = np.zeros((len(users), n_movies), dtype=bool)
-        if counts.sum():
-            rows = np.repeat(np.arange(len(users)), counts)
-            idx = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
-            out[rows, self._movies[idx]] = True
-        return out
-
-    def padded(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, mask): each user's movies padded to the longest list (pad id 0, mask 0)."""
-        lists = [self.movies(int(u)) for u in users]
-        width = max(1, max((len(m) for m in lists), default=1))
-        ids = np.zeros((len(lists), width), dtype=np.int64)
-        mask = np.zeros((len(lists), width), dtype=np.float32)
-        for i, movies in enumerate(lists):
-            ids[i, : len(movies)] = movies
-            mask[i, : len(movies)] = 1.0
-        return ids, mask
+    sums = ranking.ranking_sums(np.asarray(scores, np.float64), np.asarray(train_mask, bool),
+                                np.asarray(test_mask, bool), k)  # fmt: skip
+    return ranking.finish(sums, k)
 
 
 # --------------------------------------------------------------------------- scorers
@@ -227,41 +103,10 @@ def popularity_scorer(train: pd.DataFrame, n_movies: int) -> Scorer:
 def model_scorer(model: TrainedModel, train: pd.DataFrame) -> Scorer:
     """Scores a trained model gives every movie, for batches of users, from ``train`` only.
 
-    Rating models rank by predicted rating (global mean, biases and the dot product);
-    softmax and EASE build each user's query from their train ratings, so no test rating
-    leaks into the ranking.
+    The model's kind builds each user's query from their train ratings (rating models
+    rank by predicted rating), so no test rating leaks into the ranking.
     """
-    n_movies = model.n_movies
-    rows = _UserRows(train)
-    if model.kind == "ease":
-        weights_t = np.asarray(model.movie_embeddings)  # Bᵀ
-
-        def score_ease(users: np.ndarray) -> np.ndarray:
-            x = rows.mask(users, n_movies).astype(weights_t.dtype)
-            return x @ weights_t.T
-
-        return score_ease
-    if model.kind == "softmax":
-        from movielens_tui.models.trained import softmax_tower
-
-        def score_softmax(users: np.ndarray) -> np.ndarray:
-            ids, mask = rows.padded(users)
-            return softmax_tower(model, ids, mask) @ model.movie_embeddings.T
-
-        return score_softmax
-    if model.user_embeddings is not None:
-
-        def score_factors(users: np.ndarray) -> np.ndarray:
-            out = model.user_embeddings[users] @ model.movie_embeddings.T
-            out = out.astype(np.float64) + model.global_mean
-            if model.user_bias is not None:
-                out += model.user_bias[users][:, None]
-            if model.movie_bias is not None:
-                out += model.movie_bias[None, :]
-            return out
-
-        return score_factors
-    raise ModelError(f"cannot rank movies with a {model.kind} model")
+    return kinds.model_scorer(model, train)
 
 
 def rating_metrics(model: TrainedModel, test: pd.DataFrame) -> dict[str, float]:
@@ -483,7 +328,7 @@ class EvalProgress:
 
 def evaluate(
     dataset: Dataset,
-    preset: str | Preset = "biased-mf",
+    preset: str | Preset = DEFAULT_PRESET,
     params: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
     *,
@@ -494,22 +339,17 @@ def evaluate(
 ) -> EvaluationReport:
     """Fit ``preset`` (with ``params`` overrides) on each train split and score its test.
 
-    ``preset`` may also be ``"popularity"`` (the baseline, no training). Rating models
-    report RMSE and MAE; every model reports precision, recall and NDCG at ``k``.
+    The popularity baseline is a preset like the others. Rating models report RMSE and
+    MAE; every model reports precision, recall and NDCG at ``k``.
     ``should_stop()`` is passed to the trainer and checked between folds; a stop raises
     :class:`EvaluationCancelled`.
     """
     protocol = protocol or Protocol.canonical()
-    if preset == POPULARITY:
-        if params:
-            raise ParamError(next(iter(params)), "the popularity baseline takes no parameters")
-        kind, resolved = POPULARITY, {}
-    else:
-        from movielens_tui.models.presets import get_preset, resolve_params
+    from movielens_tui.models.presets import get_preset, resolve_params
 
-        preset_obj = get_preset(preset)
-        kind, preset = preset_obj.kind, preset_obj.name
-        resolved = resolve_params(preset_obj, params or {})
+    preset_obj = get_preset(preset)
+    kind, preset = preset_obj.kind, preset_obj.name
+    resolved = resolve_params(preset_obj, params or {})
     report = EvaluationReport(preset, kind, resolved, protocol.describe(dataset, seed), seed)
     folds = list(protocol.splits(dataset, seed))
     for index, (name, train, test) in enumerate(folds):
@@ -548,19 +388,13 @@ def _evaluate_fold(
     should_stop: Callable[[], bool] | None,
 ) -> FoldResult:
     metrics: dict[str, float] = {}
-    if preset == POPULARITY:
-        start = time.perf_counter()
-        scorer = popularity_scorer(train, dataset.n_movies)
-        fit_seconds = time.perf_counter() - start
-    else:
-        model = _fit(dataset, preset, params, train, test, seed, callback, should_stop)
-        fit_seconds = float(model.fit_seconds)
-        if model.is_rating_model:
-            metrics.update(rating_metrics(model, test))
-        scorer = model_scorer(model, train)
-    ranking = ranking_metrics(scorer, train, test, dataset.n_movies, k)
-    n_users = int(ranking.pop("n_users"))
-    metrics.update(ranking)
+    model = _fit(dataset, preset, params, train, test, seed, callback, should_stop)
+    fit_seconds = float(model.fit_seconds)
+    if model.is_rating_model:
+        metrics.update(rating_metrics(model, test))
+    ranked = ranking_metrics(model_scorer(model, train), train, test, dataset.n_movies, k)
+    n_users = int(ranked.pop("n_users"))
+    metrics.update(ranked)
     return FoldResult(name, metrics, fit_seconds, len(train), len(test), n_users)
 
 

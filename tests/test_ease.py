@@ -11,6 +11,8 @@ from movielens_tui.errors import ModelError, ParamError
 from movielens_tui.evaluate import model_scorer, popularity_scorer
 from movielens_tui.evaluate import ranking_metrics as rank
 from movielens_tui.models import ease
+from movielens_tui.models.foldin import fold_in
+from movielens_tui.models.scoring import neighbors, recommend
 from movielens_tui.models.presets import PRESETS
 from movielens_tui.models.trainer import Progress, TrainingCancelled, train
 
@@ -101,10 +103,42 @@ def test_bad_regularization_and_cancel(small_dataset) -> None:
         train(small_dataset, "ease", should_stop=lambda: True)
 
 
-def test_catalogue_too_large_is_refused(small_dataset, monkeypatch) -> None:
+def test_catalogue_too_large_keeps_the_most_rated_movies(small_dataset, monkeypatch) -> None:
     monkeypatch.setattr(ease, "MAX_MOVIES", 10)
     with pytest.raises(ModelError, match="at most 10 movies"):
-        train(small_dataset, "ease")
+        train(small_dataset, "ease", {"top_n": 20})
+    model = train(small_dataset, "ease", train=small_dataset.ratings)
+    assert model.params["top_n"] == 10 and model.n_movies == small_dataset.n_movies
+    assert model.info == {"top_n": 10, "covered_movies": 10, "catalogue_movies": 80}
+    counts = np.bincount(small_dataset.ratings["movie"], minlength=80)
+    covered = model.extra["ease_movies"]
+    assert sorted(counts[covered]) == sorted(counts)[-10:]  # the ten most-rated
+    # B over the covered movies is the closed form of their sub-matrix
+    x = np.zeros((small_dataset.n_users, 80))
+    x[small_dataset.ratings["user"], small_dataset.ratings["movie"]] = 1.0
+    x = x[:, covered]
+    p = np.linalg.inv(x.T @ x + 400.0 * np.eye(10))
+    b = -p / np.diag(p)[None, :]
+    np.fill_diagonal(b, 0.0)
+    np.testing.assert_allclose(model.extra["ease_weights"].T, b, atol=1e-6)
+    # every covered movie ranks before every other one; fold-in and neighbours work
+    ranked = [h.movie for h in recommend(model, small_dataset, 0, k=80)]
+    assert set(ranked[:10]) == set(covered.tolist())
+    assert len(fold_in(model, {int(covered[0]): 5.0, 3: 1.0})) == 10
+    others = np.setdiff1d(np.arange(80), covered)
+    with pytest.raises(ModelError, match="most-rated"):
+        neighbors(model, int(others[0]))
+    assert {h.movie for h in neighbors(model, int(covered[0]), k=20)} == set(covered.tolist())
+    scores = model_scorer(model, small_dataset.ratings)(np.array([0, 1]))
+    assert scores.shape == (2, 80) and np.isfinite(scores).all()
+    assert (scores[:, others].max(axis=1) < scores[:, covered].min(axis=1)).all()
+
+
+def test_top_n_default_follows_the_memory_budget() -> None:
+    assert ease.auto_top_n(1682, budget=8 << 30) == 1682
+    assert ease.auto_top_n(87_000, budget=8 << 30) == ease.MAX_MOVIES
+    n = ease.auto_top_n(87_000, budget=1 << 30)
+    assert n * n * ease.BYTES_PER_CELL <= 1 << 30 < (n + 1) ** 2 * ease.BYTES_PER_CELL
 
 
 def test_preset_is_ranking_only(small_dataset) -> None:

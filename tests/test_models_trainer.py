@@ -28,7 +28,9 @@ def test_report_steps_cover_n_plus_one_steps() -> None:
 
 def test_registry_is_lazy_and_complete() -> None:
     assert KINDS["ease"] == "movielens_tui.models.ease:fit"
-    assert set(KINDS) == {"mf", "regularized", "biased-mf", "softmax", "ease"}
+    assert set(KINDS) == {
+        "mf", "regularized", "biased-mf", "softmax", "ease", "wals", "popularity",
+    }  # fmt: skip
     with pytest.raises(ModelError):
         kind_function("nope")
 

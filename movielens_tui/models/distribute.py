@@ -4,8 +4,8 @@
 - ``multiworker``: data-parallel over several machines; each worker reads its role from
   the ``TF_CONFIG`` environment variable (see README, "Training on several devices").
 
-Only ``biased-mf`` with the ``sgd`` optimizer trains under a multi-replica strategy; the
-colab's full-batch models run on the default device.
+Only kinds with the ``distributed`` capability (biased-mf, with the ``sgd`` optimizer)
+train under a multi-replica strategy; the others run on the default device.
 """
 
 from __future__ import annotations
@@ -13,7 +13,25 @@ from __future__ import annotations
 from movielens_tui.errors import ParamError
 
 STRATEGIES = ("default", "mirrored", "multiworker")
-DISTRIBUTED_KINDS = frozenset({"biased-mf"})
+
+
+def distributed_kinds() -> frozenset[str]:
+    from movielens_tui.models.kinds import all_kinds
+
+    return frozenset(kind.name for kind in all_kinds() if kind.distributed)
+
+
+def distributed_presets() -> list[str]:
+    from movielens_tui.models.presets import PRESETS
+
+    kinds = distributed_kinds()
+    return [p.name for p in PRESETS.values() if p.kind in kinds]
+
+
+def __getattr__(name: str) -> object:
+    if name == "DISTRIBUTED_KINDS":  # backward compatibility
+        return distributed_kinds()
+    raise AttributeError(name)
 
 
 def make_strategy(name: str, kind: str) -> object | None:
@@ -22,10 +40,10 @@ def make_strategy(name: str, kind: str) -> object | None:
         raise ParamError("strategy", f"{name!r} is not one of {', '.join(STRATEGIES)}")
     if name == "default":
         return None
-    if kind not in DISTRIBUTED_KINDS:
-        raise ParamError(
-            "strategy", f"{kind} trains on one device; --strategy {name} needs --preset biased-mf"
-        )
+    if kind not in distributed_kinds():
+        choices = " or ".join(f"--preset {p}" for p in distributed_presets())
+        message = f"{kind} trains on one device; --strategy {name} needs {choices}"
+        raise ParamError("strategy", message)
     from movielens_tui.models._tf import tf as get_tf
 
     tf = get_tf()

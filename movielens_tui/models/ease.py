@@ -7,9 +7,12 @@ With the users×movies 0/1 matrix X of the training ratings and G = XᵀX,
 and a user's scores are x_u · B. The solve runs in TensorFlow (float64 Cholesky). The
 model is stored as ``movie_embeddings = Bᵀ`` (M×M float32), so the usual DOT scoring
 ``movie_embeddings @ user_vector`` with the user's 0/1 row gives x_u · B (see
-:mod:`movielens_tui.models.trained`); fold-in of a new user is that 0/1 row itself.
+:mod:`movielens_tui.models.kinds.ease`); fold-in of a new user is that 0/1 row itself.
 
-Memory is O(M²): the model refuses catalogues above ``MAX_MOVIES`` movies.
+Memory is O(N²) for N movies. When the catalogue is larger than ``top_n`` (by default
+:func:`auto_top_n`: as many movies as fit ``memory_budget()``, at most ``MAX_MOVIES``),
+B covers the ``top_n`` most-rated movies of the training data only; the others get no
+EASE score and rank after them (layout in :mod:`movielens_tui.models.kinds.ease`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import numpy as np
 
 from movielens_tui.errors import ModelError, ParamError
 from movielens_tui.models._tf import tf as load_tf
+from movielens_tui.models.kinds.ease import COVERED, WEIGHTS
+from movielens_tui.models.ranking import test_ranking_metrics
 from movielens_tui.models.trained import TrainedModel
 
 if TYPE_CHECKING:
@@ -29,15 +34,47 @@ if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.trainer import Reporter
 
-MAX_MOVIES = 12_000  # B and P are M×M; 12,000 movies already need about 2 GB
+MAX_MOVIES = 12_000  # the cubic solve of 12,000 movies takes about a minute on 2 cores
 USER_CHUNK = 4096
+# bytes per cell of the N×N matrices alive during the fit: the float32 Gram, float64
+# copy + λI, Cholesky factor, P and B, the float32 result and its transpose
+BYTES_PER_CELL = 48
+DEFAULT_BUDGET = 2 << 30  # when the available memory cannot be read
 
 
-def gram_matrix(train: pd.DataFrame, n_users: int, n_movies: int) -> np.ndarray:
-    """G = XᵀX (float64) of the 0/1 matrix of ``train``, built in chunks of users."""
+def memory_budget() -> int:
+    """Bytes EASE may use: half the available memory (Linux ``MemAvailable``), else 2 GiB."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    return DEFAULT_BUDGET
+
+
+def auto_top_n(n_movies: int, budget: int | None = None) -> int:
+    """The default N: every movie if the N×N solve fits ``budget`` bytes (default
+    :func:`memory_budget`) and N ≤ ``MAX_MOVIES``; else the largest N that does."""
+    budget = memory_budget() if budget is None else budget
+    fits = int(math.isqrt(max(budget, 0) // BYTES_PER_CELL))
+    return max(1, min(n_movies, MAX_MOVIES, fits))
+
+
+def gram_matrix(
+    train: pd.DataFrame, n_users: int, n_movies: int, columns: np.ndarray | None = None
+) -> np.ndarray:
+    """G = XᵀX (float64) of the 0/1 matrix of ``train``, built in chunks of users;
+    with ``columns`` (movie positions), over those movies only (in that order)."""
     tf = load_tf()
     users = train["user"].to_numpy(np.int64)
     movies = train["movie"].to_numpy(np.int64)
+    if columns is not None:
+        where = np.full(n_movies, -1, np.int64)
+        where[columns] = np.arange(len(columns))
+        keep = where[movies] >= 0
+        users, movies, n_movies = users[keep], where[movies[keep]], len(columns)
     gram = tf.zeros((n_movies, n_movies), dtype=tf.float32)
     for start in range(0, n_users, USER_CHUNK):
         stop = min(n_users, start + USER_CHUNK)
@@ -89,31 +126,36 @@ def fit(
     if not math.isfinite(lam) or lam <= 0.0:
         raise ParamError("regularization", f"{lam} must be greater than 0 for ease (e.g. 400)")
     n_users, n_movies = dataset.n_users, dataset.n_movies
-    if n_movies > MAX_MOVIES:
+    asked = int(params.get("top_n", 0) or 0)
+    top_n = min(asked, n_movies) if asked else auto_top_n(n_movies)
+    if asked and top_n > MAX_MOVIES:
         raise ModelError(
-            f"ease needs an {n_movies}×{n_movies} dense matrix; it supports at most "
-            f"{MAX_MOVIES} movies, use biased-mf or softmax for this dataset"
+            f"ease with top_n={asked} needs a {top_n:,}×{top_n:,} dense inverse; it supports "
+            f"at most {MAX_MOVIES:,} movies (top_n=0 picks what fits)"
+        )
+    if asked and top_n * top_n * BYTES_PER_CELL > memory_budget():
+        need = top_n * top_n * BYTES_PER_CELL / 2**30
+        raise ModelError(
+            f"ease with top_n={asked} needs about {need:.1f} GiB, more than the memory "
+            f"budget ({memory_budget() / 2**30:.1f} GiB); lower top_n (0 picks what fits)"
         )
     reporter.total = 0
     reporter.check_stop(0)
-    gram = gram_matrix(train, n_users, n_movies)
+    covered = None
+    if top_n < n_movies:
+        counts = np.bincount(train["movie"].to_numpy(np.int64), minlength=n_movies)
+        covered = np.sort(np.argsort(-counts, kind="stable")[:top_n]).astype(np.int64)
+    gram = gram_matrix(train, n_users, n_movies, covered)
     reporter.check_stop(0)
-    weights = ease_weights(gram, lam)
-    model = TrainedModel(
-        preset="ease",
-        kind="ease",
-        params=dict(params),
-        movie_embeddings=np.ascontiguousarray(weights.T),
-    )
-    metrics: dict[str, float] = {}
-    if test is not None and len(test):
-        from movielens_tui.evaluate import model_scorer, ranking_metrics
-
-        ranking = ranking_metrics(model_scorer(model, train), train, test, n_movies)
-        metrics = {
-            "test_precision_at_10": ranking["precision_at_10"],
-            "test_recall_at_10": ranking["recall_at_10"],
-        }
-        metrics = {k: v for k, v in metrics.items() if math.isfinite(v)}
-    reporter.report(0, metrics, lambda: model)
+    weights_t = np.ascontiguousarray(ease_weights(gram, lam).T)
+    del gram
+    out_params = {**params, "top_n": int(top_n)}
+    if covered is None:
+        model = TrainedModel("ease", "ease", out_params, weights_t)
+    else:
+        indicator = np.zeros((n_movies, 1), np.float32)
+        indicator[covered] = 1.0
+        extra = {COVERED: covered, WEIGHTS: weights_t}
+        model = TrainedModel("ease", "ease", out_params, indicator, extra=extra)
+    reporter.report(0, test_ranking_metrics(model, train, test), lambda: model)
     return model

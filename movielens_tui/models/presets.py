@@ -17,6 +17,13 @@ Parameter names (shared by every preset that uses them; see ``PARAM_SPECS``):
   the factorization models, users for softmax).
 - ``batch_size`` / ``test_batch_size``: minibatch sizes.
 - ``genre_dim``, ``year_dim``, ``hidden_dims`` (comma-separated ints): softmax user tower.
+- ``unobserved_weight``: weight w₀ of the unrated cells (wals).
+- ``top_n``: ease covers only the N most-rated movies (0: as many as fit the memory
+  budget, see :func:`movielens_tui.models.ease.auto_top_n`).
+
+A preset names its kind (:mod:`movielens_tui.models.kinds`); what a kind can do (rating
+prediction, ranking, distributed training, exact explanations) is asked of the kind,
+never decided here by testing its name.
 """
 
 from __future__ import annotations
@@ -80,6 +87,14 @@ PARAM_SPECS: dict[str, ParamSpec] = {
             1000,
             "hidden layer widths, comma-separated; the last is the embedding dim",
         ),
+        ParamSpec("unobserved_weight", "float", 0.0, 1.0, "weight of the unrated cells (wals)"),
+        ParamSpec(
+            "top_n",
+            "int",
+            0,
+            10_000_000,
+            "ease: the N most-rated movies only (0: as many as memory allows)",
+        ),
     )  # fmt: skip
 }
 
@@ -95,12 +110,36 @@ class Preset:
     metric_groups: list[list[str]] = field(default_factory=list)
 
     @property
+    def model_kind(self):  # noqa: ANN201 - ModelKind, imported lazily (numpy)
+        from movielens_tui.models.kinds import get_kind
+
+        return get_kind(self.kind)
+
+    @property
     def is_rating_model(self) -> bool:
         """Whether the model predicts ratings (RMSE/MAE apply)."""
-        return self.kind in RATING_KINDS
+        return bool(self.model_kind.rating)
+
+    def describe(self) -> dict:
+        """Name, kind, purpose, capabilities and hyperparameters (the ``presets`` command)."""
+        kind = self.model_kind
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "purpose": kind.purpose,
+            **kind.capabilities(),
+            "params": resolve_params(self),
+        }
 
 
-RATING_KINDS = frozenset({"mf", "regularized", "biased-mf"})
+def __getattr__(name: str) -> object:
+    if name == "RATING_KINDS":  # backward compatibility: ask the kinds instead
+        from movielens_tui.models.kinds import all_kinds
+
+        return frozenset(k.name for k in all_kinds() if k.rating)
+    raise AttributeError(name)
+
 
 _MF_GROUPS = [["train_error", "test_error"]]
 
@@ -143,14 +182,32 @@ PRESETS: dict[str, Preset] = {
         [["train_rmse", "test_rmse"]],
     ),
     "ease": Preset(
-        "ease", "ease", "EASE: closed-form item-item model for top-k ranking",
-        {"regularization": 400.0, "holdout": 0.1},
+        "ease", "ease",
+        "EASE: closed-form item-item model for top-k ranking (the top_n most-rated movies "
+        "on catalogues too large for memory)",
+        {"regularization": 400.0, "top_n": 0, "holdout": 0.1},
+        [["test_precision_at_10", "test_recall_at_10"]],
+    ),
+    "wals": Preset(
+        "wals", "wals",
+        "weighted alternating least squares on implicit feedback: ranking over the whole "
+        "catalogue at any size",
+        {"dim": 64, "init_stddev": 0.1, "iterations": 15, "regularization": 50.0,
+         "unobserved_weight": 0.01, "holdout": 0.1},
+        [["train_loss"], ["test_precision_at_10", "test_recall_at_10"]],
+    ),
+    "popularity": Preset(
+        "popularity", "popularity",
+        "baseline: every user gets the most-rated movies (no personalisation)",
+        {"holdout": 0.1},
         [["test_precision_at_10", "test_recall_at_10"]],
     ),
 }  # fmt: skip
 
+DEFAULT_PRESET = "biased-mf"  # the CLI's and the UI's default
 DEFAULT_RATING_PRESET = "biased-mf"
 DEFAULT_RANKING_PRESET = "ease"
+BASELINE_PRESET = "popularity"
 
 
 def get_preset(name: str | Preset) -> Preset:
@@ -233,10 +290,5 @@ def resolve_params(
             used = ", ".join(preset.params)
             raise ParamError(name, f"preset {preset.name} does not use it; it uses {used}")
         params[name] = parse_value(name, value)
-    if preset.kind == "softmax" and params["hidden_dims"][-1] != params["dim"]:
-        raise ParamError(
-            "hidden_dims",
-            f"the last hidden width ({params['hidden_dims'][-1]}) must equal dim "
-            f"({params['dim']}): the user embedding is scored against the movie table",
-        )
+    preset.model_kind.check_params(params)
     return params

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movielens_tui.errors import ModelError
+from movielens_tui.models.kinds import kind_of
+from movielens_tui.models.kinds.base import COSINE, DOT, MEASURES, compute_scores
+from movielens_tui.models.ranking import top_k as top_k_rows
 from movielens_tui.models.trained import TrainedModel
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
 
-DOT = "dot"
-COSINE = "cosine"
-MEASURES = (DOT, COSINE)
+__all__ = ["COSINE", "DOT", "MEASURES", "Hit", "compute_scores", "neighbors", "recommend",
+           "top_k", "hits_table", "rating_counts"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -26,44 +28,20 @@ class Hit:
     score: float
 
 
-def _check_measure(measure: str) -> str:
-    if measure not in MEASURES:
-        raise ModelError(f"unknown measure {measure!r}; use dot or cosine")
-    return measure
-
-
-def compute_scores(query: np.ndarray, items: np.ndarray, measure: str = DOT) -> np.ndarray:
-    """``items @ query``; for COSINE both are normalised first (zero vectors score 0)."""
-    _check_measure(measure)
-    query = np.asarray(query, dtype=np.float32)
-    items = np.asarray(items, dtype=np.float32)
-    if measure == COSINE:
-        norms = np.linalg.norm(items, axis=1)
-        qn = float(np.linalg.norm(query))
-        scores = items @ query
-        denominator = norms * qn
-        return np.divide(scores, denominator, out=np.zeros_like(scores), where=denominator > 0)
-    return items @ query
-
-
 def top_k(scores: np.ndarray, k: int, exclude: np.ndarray | None = None) -> list[Hit]:
-    """The ``k`` best-scoring positions (ties broken by position), skipping ``exclude``."""
+    """The ``k`` best-scoring positions (ties broken by position), skipping ``exclude``
+    and non-finite scores."""
     if k <= 0:
         return []
-    scores = np.asarray(scores, dtype=np.float64).copy()
+    scores = np.asarray(scores, dtype=np.float64)
     valid = np.isfinite(scores)
     if exclude is not None and len(exclude):
         valid[np.asarray(exclude, dtype=np.int64)] = False
     candidates = np.flatnonzero(valid)
     if candidates.size == 0:
         return []
-    k = min(k, candidates.size)
     values = scores[candidates]
-    if k < candidates.size:
-        part = np.argpartition(-values, k - 1)[:k]
-    else:
-        part = np.arange(candidates.size)
-    order = part[np.lexsort((candidates[part], -values[part]))]
+    order = top_k_rows(values[None, :], k)[0]
     return [Hit(int(candidates[i]), float(values[i])) for i in order]
 
 
@@ -71,8 +49,7 @@ def neighbors(model: TrainedModel, movie: int, measure: str = DOT, k: int = 6) -
     """Movies most similar to internal movie ``movie`` (itself included, as in the colab)."""
     if not 0 <= movie < model.n_movies:
         raise ModelError(f"movie position {movie} is outside the model (0..{model.n_movies - 1})")
-    items = model.movie_embeddings
-    return top_k(compute_scores(items[movie], items, measure), k)
+    return top_k(kind_of(model).similar(model, movie, measure), k)
 
 
 def recommend(
@@ -85,14 +62,10 @@ def recommend(
 ) -> list[Hit]:
     """Top-``k`` movies for internal user ``user`` (optionally skipping movies they rated).
 
-    For biased-mf, DOT scores are the predicted ratings (μ + b_u + b_j + u·v_j), so the
-    ranking follows the model's rating prediction; COSINE uses the embeddings only.
+    The kind scores the movies (biased-mf DOT scores are its predicted ratings).
     """
-    query = model.user_vector(dataset, user)
-    scores = compute_scores(query, model.movie_embeddings, measure)
-    if measure == DOT and model.kind == "biased-mf" and model.movie_bias is not None:
-        user_bias = 0.0 if model.user_bias is None else float(model.user_bias[user])
-        scores = scores + model.movie_bias + model.global_mean + user_bias
+    kind = kind_of(model)
+    scores = kind.score(model, kind.user_query(model, dataset, user), measure)
     exclude = dataset.rated_by(user) if exclude_rated else None
     return top_k(scores, k, exclude)
 

@@ -5,7 +5,8 @@ all genres of those movies and the mean embedding of their release years (dims 3
 2 in the preset) through hidden layers without bias or activation (weights initialised
 truncated-normal with stddev 1/√out and used divided by 10, as in the colab). Logits are
 the user embedding times the movie table, which is shared with the input side; the label
-is one random rated movie of each user per step; Adagrad (initial accumulator 0.1).
+is one random rated movie of each user per step; the preset's ``optimizer`` (Adagrad
+with initial accumulator 0.1 as in the colab, or SGD / Adam; see :mod:`.optim`).
 
 Deliberate fixes of the colab (see docs):
 
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from movielens_tui.errors import ModelError
+from movielens_tui.models import optim
 from movielens_tui.models._tf import tf as _get_tf
 from movielens_tui.models.trained import TrainedModel
 from movielens_tui.models.trainer import Reporter, report_steps
@@ -103,7 +105,8 @@ class SoftmaxModel:
             self.hidden.append(tn((width, out), 1.0 / np.sqrt(out), 10 + k))
             width = out
         self.variables = [self.movies, self.genres, self.years, *self.hidden]
-        self.accumulators = [tf.Variable(tf.fill(tf.shape(v), 0.1)) for v in self.variables]
+        self.optimizer = str(params.get("optimizer", "adagrad"))
+        self.slots = optim.make_slots(self.optimizer, self.variables)
 
     def user_embeddings(self, X, G, Y):
         x = tf.concat(
@@ -135,8 +138,8 @@ def _loss(logits, labels):
 
 
 @tf.function(reduce_retracing=True)
-def _steps(model_vars, accumulators, tower, train_inputs, batch_users, batch_labels, lr):
-    """Adagrad steps over the given batches; returns the train loss at the first one."""
+def _steps(model_vars, slots, tower, train_inputs, batch_users, batch_labels, lr, optimizer):
+    """Optimizer steps over the given batches; returns the train loss at the first one."""
     X, G, Y = train_inputs
     first = tf.constant(0.0)
     for i in tf.range(tf.shape(batch_users)[0]):
@@ -147,10 +150,7 @@ def _steps(model_vars, accumulators, tower, train_inputs, batch_users, batch_lab
         grads = tape.gradient(loss, model_vars)
         if i == 0:
             first = loss
-        for g, v, acc in zip(grads, model_vars, accumulators, strict=True):
-            g = tf.convert_to_tensor(g)
-            acc.assign_add(g * g)
-            v.assign_sub(lr * g / (tf.sqrt(acc) + 1e-7))
+        optim.apply(optimizer, lr, [tf.convert_to_tensor(g) for g in grads], model_vars, slots)
     return first
 
 
@@ -232,7 +232,8 @@ def fit(dataset, params, *, train, test, seed, reporter: Reporter, init, strateg
         if test_state is not None:
             metrics.update(_evaluate(tower, test_state, rng, int(params["test_batch_size"])))
         before = tower.arrays()
-        loss = _steps(tower.variables, tower.accumulators, tower, train_inputs, users, labels, lr)
+        loss = _steps(tower.variables, tower.slots, tower, train_inputs, users, labels, lr,
+                      tower.optimizer)  # fmt: skip
         metrics = {"train_loss": float(loss), **metrics}
         reporter.report(start, metrics, lambda a=before: _model(params, a, extra))
     return _model(params, tower.arrays(), extra)

@@ -1,7 +1,8 @@
 """Train any preset: split, dispatch on the preset's kind, stream progress, cancel, diverge.
 
-Per-kind fit functions (the registry ``KINDS`` maps a kind to ``"module:function"``,
-imported only when that kind is trained) all have this keyword signature::
+Per-kind fit functions (each kind's ``fit_target`` in :mod:`movielens_tui.models.kinds`;
+``KINDS`` maps a kind to that ``"module:function"``, imported only when that kind is
+trained) all have this keyword signature::
 
     def fit(
         dataset: Dataset,            # the whole dataset (ids, titles, genres, n_users/n_movies)
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from movielens_tui.errors import ModelError
+from movielens_tui.models.kinds import all_kinds
 from movielens_tui.models.presets import Preset, get_preset, resolve_params
 from movielens_tui.models.trained import TrainedModel
 
@@ -45,13 +47,7 @@ if TYPE_CHECKING:
 
     from movielens_tui.data.movielens import Dataset
 
-KINDS: dict[str, str] = {
-    "mf": "movielens_tui.models.factorization:fit_mf",
-    "regularized": "movielens_tui.models.factorization:fit_regularized",
-    "biased-mf": "movielens_tui.models.factorization:fit_biased",
-    "softmax": "movielens_tui.models.softmax:fit",
-    "ease": "movielens_tui.models.ease:fit",
-}
+KINDS: dict[str, str] = {kind.name: kind.fit_target for kind in all_kinds()}
 REPORT_EVERY = 10
 # TensorFlow traces are shared between fits, so one process trains one model at a time:
 # a second call waits (and can still be stopped) until the first one is done.
@@ -162,11 +158,12 @@ def kind_function(kind: str) -> Callable[..., TrainedModel]:
 def default_split(
     dataset: Dataset, preset: Preset, params: Mapping[str, object], seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The colab's split for ``preset``: users for softmax, rating rows otherwise."""
+    """The colab's split for ``preset``: users for kinds with ``user_split`` (softmax),
+    rating rows otherwise."""
     from movielens_tui.data.splits import split_dataframe, user_split
 
     fraction = float(params.get("holdout", 0.1))  # type: ignore[arg-type]
-    if preset.kind == "softmax":
+    if preset.model_kind.user_split:
         return user_split(dataset, fraction, seed)
     return split_dataframe(dataset.ratings, fraction, seed)
 
@@ -255,7 +252,8 @@ def _finish(
 ) -> TrainedModel:
     model.preset = preset.name
     model.kind = preset.kind
-    model.params = dict(params)
+    # a fit may settle a parameter (ease's automatic top_n): keep what it used
+    model.params = {**params, **{k: v for k, v in model.params.items() if k in params}}
     model.metric_groups = [list(group) for group in preset.metric_groups]
     model.history = list(reporter.history)
     model.dataset_name = dataset.name

@@ -1,0 +1,242 @@
+"""The one model interface: :class:`ModelKind`, its registry and shared numpy helpers.
+
+A kind knows how to fit itself (its TensorFlow code is imported only then), how to turn a
+known user or a new user's ratings into a :class:`Query`, how to score every movie for a
+query, the movie vectors behind neighbours and maps, and its capabilities. Everything
+here is numpy; importing it never imports TensorFlow or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from movielens_tui.errors import ModelError
+
+if TYPE_CHECKING:
+    from movielens_tui.data.movielens import Dataset
+    from movielens_tui.models.ranking import UserRows
+    from movielens_tui.models.trained import TrainedModel
+
+DOT = "dot"
+COSINE = "cosine"
+MEASURES = (DOT, COSINE)
+
+
+def check_measure(measure: str) -> str:
+    if measure not in MEASURES:
+        raise ModelError(f"unknown measure {measure!r}; use dot or cosine")
+    return measure
+
+
+def compute_scores(query: np.ndarray, items: np.ndarray, measure: str = DOT) -> np.ndarray:
+    """``items @ query``; for COSINE both are normalised first (zero vectors score 0)."""
+    check_measure(measure)
+    query = np.asarray(query, dtype=np.float32)
+    items = np.asarray(items, dtype=np.float32)
+    if measure == COSINE:
+        norms = np.linalg.norm(items, axis=1)
+        qn = float(np.linalg.norm(query))
+        scores = items @ query
+        denominator = norms * qn
+        return np.divide(scores, denominator, out=np.zeros_like(scores), where=denominator > 0)
+    return items @ query
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a model scores movies for: a user's vector (and bias, for biased models)."""
+
+    vector: np.ndarray
+    bias: float = 0.0
+
+
+def rated_arrays(
+    model: TrainedModel, ratings: Mapping[int, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(movie positions, ratings) of ``{movie position: rating}``, validated."""
+    if not ratings:
+        raise ModelError("rate at least one movie to get recommendations")
+    movies = np.fromiter((int(m) for m in ratings), dtype=np.int64, count=len(ratings))
+    values = np.fromiter((float(r) for r in ratings.values()), dtype=np.float64, count=len(ratings))
+    if movies.min() < 0 or movies.max() >= model.n_movies:
+        raise ModelError(f"movie positions must be within 0..{model.n_movies - 1}")
+    if not np.isfinite(values).all():
+        raise ModelError("ratings must be numbers")
+    return movies, values
+
+
+def check_movies(model: TrainedModel, movies: np.ndarray) -> np.ndarray:
+    movies = np.unique(np.asarray(movies, dtype=np.int64))
+    if movies.size and (movies.min() < 0 or movies.max() >= model.n_movies):
+        raise ModelError(f"movie positions must be within 0..{model.n_movies - 1}")
+    return movies
+
+
+class ModelKind:
+    """One model family. Subclass it in one file of this package and ``@register`` it.
+
+    Capability flags: ``rating`` (predicts ratings: RMSE/MAE apply), ``ranking`` (ranks
+    movies for a user), ``distributed`` (trains under a multi-replica tf.distribute
+    strategy), ``exact_explanation`` (:meth:`explain` gives exact score contributions).
+    ``fit_target`` is ``"module:function"`` with the trainer's fit signature (see
+    :mod:`movielens_tui.models.trainer`), imported only when the kind is trained.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    rating: ClassVar[bool] = False
+    ranking: ClassVar[bool] = True
+    distributed: ClassVar[bool] = False
+    exact_explanation: ClassVar[bool] = False
+    user_split: ClassVar[bool] = False  # its default holdout holds out users, not ratings
+    fit_target: ClassVar[str] = ""
+
+    # ------------------------------------------------------------------ description
+    def capabilities(self) -> dict[str, bool]:
+        return {
+            "rating": self.rating,
+            "ranking": self.ranking,
+            "distributed": self.distributed,
+            "exact_explanation": self.exact_explanation,
+        }
+
+    @property
+    def purpose(self) -> str:
+        """``rating prediction``, ``ranking`` or ``both``."""
+        if self.rating and self.ranking:
+            return "both"
+        return "rating prediction" if self.rating else "ranking"
+
+    def info(self, model: TrainedModel) -> dict[str, Any]:
+        """Facts about a fitted model worth showing (e.g. EASE's covered movies)."""
+        return {}
+
+    # ------------------------------------------------------------------ training
+    def fit_function(self) -> Callable[..., TrainedModel]:
+        module_name, _, attr = self.fit_target.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def fit(self, dataset: Dataset, params: dict, **kwargs: Any) -> TrainedModel:
+        """Fit on ``kwargs["train"]``; same keywords as the trainer's fit signature."""
+        return self.fit_function()(dataset, params, **kwargs)
+
+    def check_params(self, params: dict) -> None:
+        """Raise ParamError for a combination of valid values this kind cannot use."""
+
+    # ------------------------------------------------------------------ queries
+    def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
+        """The query of internal user ``user`` of ``dataset``."""
+        raise NotImplementedError
+
+    def fold_in(
+        self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
+    ) -> Query:
+        """A new user's query from ``{movie position: rating}``, no retraining."""
+        raise NotImplementedError
+
+    def query_for_movies(self, model: TrainedModel, movies: np.ndarray) -> Query:
+        """The query from a set of rated movies, for kinds that ignore rating values."""
+        raise ModelError(f"{model.preset}: use fold-in to get a vector from rated movies")
+
+    # ------------------------------------------------------------------ scores
+    def score(self, model: TrainedModel, query: Query, measure: str = DOT) -> np.ndarray:
+        """Scores of every movie (M) for ``query``; DOT scores of rating kinds are ratings."""
+        return compute_scores(query.vector, model.movie_embeddings, measure)
+
+    def score_users(self, model: TrainedModel, users: np.ndarray, rows: UserRows) -> np.ndarray:
+        """len(users)×M DOT scores for known users, their queries built from ``rows``
+        (the training ratings) only, so no test rating leaks into a ranking."""
+        raise NotImplementedError
+
+    def predict(self, model: TrainedModel, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        """Unclipped predicted ratings for pairs of positions (rating kinds only)."""
+        raise ModelError(f"{model.preset} is a ranking model; it does not predict ratings")
+
+    def movie_vectors(self, model: TrainedModel) -> np.ndarray:
+        """M×d vectors of the movies (neighbours, maps, norms)."""
+        return model.movie_embeddings
+
+    def similar(self, model: TrainedModel, movie: int, measure: str = DOT) -> np.ndarray:
+        """Similarity of every movie to ``movie`` (M scores)."""
+        items = self.movie_vectors(model)
+        return compute_scores(items[movie], items, measure)
+
+    def explain(self, model: TrainedModel, query: Query, movie: int) -> dict[str, Any]:
+        """Why ``movie`` scores what it does for ``query`` (not implemented yet)."""
+        raise NotImplementedError(f"{self.name} cannot explain its scores yet")
+
+
+_REGISTRY: dict[str, ModelKind] = {}
+
+
+def register(cls: type[ModelKind]) -> type[ModelKind]:
+    """Class decorator: register one instance of a kind under ``cls.name``."""
+    if not cls.name or cls.name in _REGISTRY:
+        raise ValueError(f"kind name {cls.name!r} is empty or already registered")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+class FactorKind(ModelKind):
+    """Kinds whose users are rows of ``user_embeddings`` (the factorization models)."""
+
+    def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
+        if model.user_embeddings is None:
+            raise ModelError(f"{model.preset} model has no user embeddings")
+        if not 0 <= user < model.n_users:
+            raise ModelError(
+                f"user position {user} was not in the training data of this model "
+                f"({model.n_users} users); retrain, or use fold-in for a new user"
+            )
+        bias = 0.0 if model.user_bias is None else float(model.user_bias[user])
+        return Query(model.user_embeddings[user], bias)
+
+    def score_users(self, model: TrainedModel, users: np.ndarray, rows: UserRows) -> np.ndarray:
+        if model.user_embeddings is None:
+            raise ModelError(f"cannot rank movies with a {model.kind} model without users")
+        out = model.user_embeddings[users] @ model.movie_embeddings.T
+        out = out.astype(np.float64) + model.global_mean
+        if model.user_bias is not None:
+            out += model.user_bias[users][:, None]
+        if model.movie_bias is not None:
+            out += model.movie_bias[None, :]
+        return out
+
+    def predict(self, model: TrainedModel, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        if not self.rating or model.user_embeddings is None:
+            return super().predict(model, users, movies)
+        out = np.einsum("ij,ij->i", model.user_embeddings[users], model.movie_embeddings[movies])
+        out = out.astype(np.float64) + model.global_mean
+        if model.user_bias is not None:
+            out += model.user_bias[users]
+        if model.movie_bias is not None:
+            out += model.movie_bias[movies]
+        return out
+
+
+DEFAULT_L2 = 0.1
+
+
+class RidgeFoldIn(FactorKind):
+    """Fold-in by ridge least squares on the ratings, movie embeddings fixed:
+    ``min_u Σⱼ (rⱼ − u·vⱼ)² + λ‖u‖²`` (λ from :meth:`ridge_lambdas`)."""
+
+    def ridge_lambdas(self, model: TrainedModel, count: int) -> tuple[float, float]:
+        """(λ for the vector, λ for the bias) matching the model's training objective."""
+        return DEFAULT_L2, 0.0
+
+    def fold_in(
+        self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
+    ) -> Query:
+        movies, values = rated_arrays(model, ratings)
+        V = model.movie_embeddings[movies].astype(np.float64)
+        lam, _ = self.ridge_lambdas(model, len(movies))
+        if l2 is not None:
+            lam = float(l2)
+        gram = V.T @ V + lam * np.eye(V.shape[1])
+        return Query(np.linalg.solve(gram, V.T @ values).astype(np.float32))

@@ -1,0 +1,48 @@
+"""The import-linter layers contract in pyproject.toml (tui | cli > evaluate > models >
+data) holds, every ``movielens_tui.cli*`` module is in its top layer, and the old cycles
+(cli <-> cli_models, models.ease -> evaluate -> models.trainer) stay broken."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytest.importorskip("importlinter")
+grimp = pytest.importorskip("grimp")
+
+
+def _contract() -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    return contract
+
+
+def test_layers_contract_is_kept() -> None:
+    script = Path(sys.executable).with_name("lint-imports")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "importlinter.cli"]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "1 kept, 0 broken" in out.stdout
+
+
+def test_contract_layers_and_every_cli_module() -> None:
+    layers = [[m.strip() for m in layer.split(":")] for layer in _contract()["layers"]]
+    assert layers[1:] == [["movielens_tui.evaluate"], ["movielens_tui.models"],
+                          ["movielens_tui.data"]]  # fmt: skip
+    cli_modules = {f"movielens_tui.{p.stem}" for p in (ROOT / "movielens_tui").glob("cli*.py")}
+    assert "movielens_tui.tui" in layers[0]
+    assert cli_modules <= set(layers[0]), cli_modules - set(layers[0])
+
+
+def test_former_cycles_are_gone() -> None:
+    graph = grimp.build_graph("movielens_tui")
+    for importer, imported in (
+        ("movielens_tui.cli_models", "movielens_tui.cli"),
+        ("movielens_tui.models.ease", "movielens_tui.evaluate"),
+    ):
+        assert graph.find_shortest_chain(importer=importer, imported=imported) is None
