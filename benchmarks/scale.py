@@ -338,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: " + ", ".join(SIZES))
     p.add_argument("--repeats", type=int, default=500, help="queries per kind")
     p.add_argument("--keep", type=Path, default=None, help="keep the generated data here")
+    p.add_argument("--skip", default="", help="phases to skip, e.g. models,app")
     p.add_argument("--phase", choices=sorted(PHASES), help=argparse_hidden())
     p.add_argument("--size", help=argparse_hidden())
     p.add_argument("--model", help=argparse_hidden())
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             for key, phase in (("generate", "generate"), ("first", "load"), ("cached", "load"),
                                ("epoch", "epoch"), ("models", "models"),
                                ("queries", "queries"), ("app", "app")):  # fmt: skip
-                if args.smoke and phase in ("models", "app"):
+                if (args.smoke and phase in ("models", "app")) or phase in args.skip.split(","):
                     r[key] = {}
                     continue
                 r[key] = run_phase(phase, size, work, model, repeats)
