@@ -12,8 +12,8 @@ from movielens_tui.evaluate import model_scorer, popularity_scorer
 from movielens_tui.evaluate import ranking_metrics as rank
 from movielens_tui.models import ease
 from movielens_tui.models.foldin import fold_in
-from movielens_tui.models.scoring import neighbors, recommend
 from movielens_tui.models.presets import PRESETS
+from movielens_tui.models.scoring import neighbors, recommend
 from movielens_tui.models.trainer import Progress, TrainingCancelled, train
 
 

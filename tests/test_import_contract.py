@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("importlinter")
 grimp = pytest.importorskip("grimp")
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 
 def _contract() -> dict:

@@ -47,7 +47,8 @@ from movielens_tui.models.presets import PRESETS, resolve_params
         ("mf", {"holdout": 1}, "holdout", "1 is too large; it must be at most 0.9"),
         ("ease", {"regularization": -1}, "regularization",
          "-1 is too small; it must be at least 0"),
-        ("ease", {"dim": 8}, "dim", "preset ease does not use it; it uses regularization, top_n, holdout"),
+        ("ease", {"dim": 8}, "dim",
+         "preset ease does not use it; it uses regularization, top_n, holdout"),
     ],
 )  # fmt: skip
 def test_out_of_range_hyperparameters_are_rejected(
