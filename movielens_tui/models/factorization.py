@@ -4,7 +4,11 @@
 N+1 steps, metrics every 10 steps), compiled with ``tf.function``: each reporting interval
 of 10 steps is one call running a ``tf.while_loop``; gradients are written out by hand
 (verified against ``tf.GradientTape`` in the tests) so a step is one ``U·Vᵀ`` matmul (or
-a gather-and-dot for large sparse data) plus two sparse-dense matmuls.
+a gather-and-dot for large sparse data) plus two sparse-dense matmuls. The dense U·Vᵀ is
+used only while it has at most ``DENSE_PREDICTION_MAX_CELLS`` cells (80 MB) and is not
+much larger than the gathered rows; beyond that (e.g. 200k users × 87k movies, whose
+U·Vᵀ would take 70 GB) the same step runs on the gather path in O(ratings·d) memory, so
+these models never refuse a catalogue for its size.
 
 ``biased-mf`` is trained by shuffled minibatches with sparse (row-wise) updates, so its
 memory is O(ratings + (users + movies)·d): it never builds a users×movies matrix. Its
@@ -36,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from movielens_tui.errors import ModelError
+from movielens_tui.models import optim
 from movielens_tui.models._tf import tf as _get_tf
 from movielens_tui.models.trained import TrainedModel
 from movielens_tui.models.trainer import Reporter, TrainingDiverged, report_steps
@@ -164,25 +169,7 @@ def _full_batch_terms(U, V, data: tuple, hyper, config: tuple, dims, product=Non
     return terms, [grad_u, grad_v]
 
 
-def _apply(optimizer: str, lr, grads: list, variables: list, slots: list) -> None:
-    """Gradient descent (the colab's), Adagrad (TF1 defaults: accumulator 0.1) or Adam."""
-    if optimizer == "sgd":
-        for g, v in zip(grads, variables, strict=True):
-            v.assign_sub(lr * g)
-    elif optimizer == "adagrad":
-        for g, v, acc in zip(grads, variables, slots, strict=True):
-            acc.assign_add(g * g)
-            v.assign_sub(lr * g / (tf.sqrt(acc) + 1e-7))
-    else:
-        t = slots[-1]
-        t.assign_add(1.0)
-        b1, b2 = 0.9, 0.999
-        scale = lr * tf.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        for i, (g, v) in enumerate(zip(grads, variables, strict=True)):
-            mom, sq = slots[2 * i], slots[2 * i + 1]
-            mom.assign(b1 * mom + (1.0 - b1) * g)
-            sq.assign(b2 * sq + (1.0 - b2) * g * g)
-            v.assign_sub(scale * mom / (tf.sqrt(sq) + 1e-7))
+_apply = optim.apply  # gradient descent (the colab's), Adagrad or Adam: see optim
 
 
 @tf.function(reduce_retracing=True)
@@ -249,13 +236,7 @@ class FullBatchMF:
             ],
             tf.float32,
         )
-        self.slots: list = []
-        if optimizer == "adagrad":
-            self.slots = [tf.Variable(tf.fill(tf.shape(v), 0.1)) for v in (self.U, self.V)]
-        elif optimizer == "adam":
-            for v in (self.U, self.V):
-                self.slots += [tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))]
-            self.slots.append(tf.Variable(0.0))
+        self.slots: list = optim.make_slots(optimizer, [self.U, self.V])
 
     def run(self, n_steps: int) -> dict[str, float]:
         out = _run_full_batch(
@@ -714,13 +695,11 @@ def fit_biased(
         variables = tuple(tf.Variable(np.asarray(a, np.float32)) for a in arrays)
         sums = tuple(tf.Variable(tf.zeros_like(v)) for v in variables)
         count = tf.Variable(0.0)
-        slots: list = []
-        if optimizer == "adagrad":
-            slots = [tf.Variable(tf.fill(tf.shape(v), 1e-6)) for v in variables]
-        elif optimizer == "adam":
-            for v in variables:
-                slots += [tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))]
-        slots.append(tf.Variable(0.0))
+        # optim's state (adagrad: accumulators from optim.ADAGRAD_INITIAL_ACCUMULATOR;
+        # adam: moments), and the step count last
+        slots: list = optim.make_slots(optimizer, list(variables))
+        if optimizer != "adam":
+            slots.append(tf.Variable(0.0))
     train_data = tuple(tf.constant(a) for a in train_triples)
     test_data = _triples(test) if test is not None and len(test) else None
     n_train = len(train)

@@ -192,8 +192,8 @@ PRESETS: dict[str, Preset] = {
         "wals", "wals",
         "weighted alternating least squares on implicit feedback: ranking over the whole "
         "catalogue at any size",
-        {"dim": 64, "init_stddev": 0.1, "iterations": 15, "regularization": 50.0,
-         "unobserved_weight": 0.01, "holdout": 0.1},
+        {"dim": 64, "init_stddev": 0.1, "iterations": 10, "regularization": 10.0,
+         "unobserved_weight": 0.3, "holdout": 0.1},
         [["train_loss"], ["test_precision_at_10", "test_recall_at_10"]],
     ),
     "popularity": Preset(
