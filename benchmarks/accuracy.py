@@ -67,7 +67,7 @@ HEADINGS = {
     "ml-100k": "Accuracy: ml-100k, canonical folds u1-u5",
     LATEST_SMALL: "Accuracy: ml-latest-small (half stars), seeded 5-fold",
 }
-DEFAULT_PRESETS = "biased-mf,mf,regularized,softmax,ease,ease:regularization=300"
+DEFAULT_PRESETS = "biased-mf,mf,regularized,softmax,ease,ease:regularization=300,wals"
 METRICS = ("rmse", "mae", "precision_at_10", "recall_at_10", "ndcg_at_10")
 HEADERS = ("RMSE", "MAE", "P@10", "R@10", "NDCG@10")
 # Smoke runs: the fewest steps that still exercise every code path.

@@ -215,3 +215,56 @@ def test_train_under_a_mirrored_strategy(capsys, small_data_dir: Path, tmp_path:
         capsys, "train", "--data", str(small_data_dir), "--preset", "mf", "--strategy", "mirrored"
     )
     assert code == 1 and "biased-mf" in err
+
+
+def test_presets_json_lists_every_preset_with_its_capabilities(capsys) -> None:
+    from movielens_tui.models.presets import PRESETS
+
+    code, out, _ = run(capsys, "presets", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["name"] for r in rows] == list(PRESETS)
+    for row in rows:
+        assert {"name", "kind", "rating", "ranking", "params", "purpose"} <= row.keys()
+        assert isinstance(row["rating"], bool) and isinstance(row["ranking"], bool)
+        assert isinstance(row["distributed"], bool)
+        assert isinstance(row["exact_explanation"], bool)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["biased-mf"]["rating"] and by_name["biased-mf"]["distributed"]
+    assert not by_name["ease"]["rating"] and by_name["ease"]["params"]["top_n"] == 0
+    assert by_name["popularity"]["purpose"] == "ranking"
+    assert by_name["wals"]["params"]["unobserved_weight"] > 0
+
+
+def test_presets_table(capsys) -> None:
+    code, out, _ = run(capsys, "presets")
+    assert code == 0 and "wals" in out and "popularity" in out
+
+
+def test_popularity_trains_and_evaluates_like_any_preset(capsys, small_data_dir: Path) -> None:
+    out_file = small_data_dir.parent / "pop.npz"
+    code, out, _ = run(capsys, "train", "--data", str(small_data_dir), "--preset",
+                       "popularity", "--out", str(out_file), "--json")  # fmt: skip
+    assert code == 0 and json.loads(out)["kind"] == "popularity"
+    code, out, _ = run(capsys, "evaluate", "--data", str(small_data_dir), "--preset",
+                       "popularity", "--json")  # fmt: skip
+    report = json.loads(out)
+    assert code == 0 and report["kind"] == "popularity" and "rmse" not in report
+    code, out, _ = run(capsys, "recommend", "--data", str(small_data_dir), "--user", "1",
+                       "--model", str(out_file), "--json")  # fmt: skip
+    assert code == 0 and len(json.loads(out)) == 6
+
+
+def test_strategy_needs_a_distributed_preset(capsys, small_data_dir: Path) -> None:
+    code, _, err = run(capsys, "train", "--data", str(small_data_dir), "--preset", "ease",
+                       "--strategy", "mirrored")  # fmt: skip
+    assert code == 1 and "--preset biased-mf" in err
+
+
+def test_train_json_shows_ease_coverage(capsys, small_data_dir: Path) -> None:
+    code, out, _ = run(capsys, "train", "--data", str(small_data_dir), "--preset", "ease",
+                       "--set", "top_n=30", "--out", str(small_data_dir.parent / "e.npz"),
+                       "--json")  # fmt: skip
+    data = json.loads(out)
+    assert code == 0 and data["params"]["top_n"] == 30
+    assert data["info"] == {"top_n": 30, "covered_movies": 30, "catalogue_movies": 80}

@@ -169,3 +169,15 @@ def test_evaluate_wires_ease_through_the_trainer(small_dataset) -> None:
     assert data["params"]["regularization"] == 50.0 and len(data["folds"]) == 2
     assert "rmse" not in data and 0.0 < data["precision_at_10"] <= 1.0
     assert [p.fold for p in seen if p.progress is not None] == ["u1", "u2"]
+
+
+def test_sparse_gram_equals_the_dense_one(small_dataset, monkeypatch) -> None:
+    train_df = small_dataset.ratings
+    dense = ease.gram_matrix(train_df, small_dataset.n_users, small_dataset.n_movies).numpy()
+    monkeypatch.setattr(ease, "DENSE_GRAM_MAX_WORK", 0)
+    monkeypatch.setattr(ease, "USER_CHUNK", 7)
+    sparse = ease.gram_matrix(train_df, small_dataset.n_users, small_dataset.n_movies).numpy()
+    np.testing.assert_array_equal(dense, sparse)
+    columns = np.array([5, 2, 40])
+    sub = ease.gram_matrix(train_df, small_dataset.n_users, 80, columns).numpy()
+    np.testing.assert_array_equal(sub, dense[np.ix_(columns, columns)])

@@ -153,3 +153,16 @@ def test_wals_precision_on_ml100k_u1(ml100k) -> None:
     assert 0.40 <= report.mean["precision_at_10"] <= 0.60
     popularity = evaluate(ml100k, "popularity", None, Protocol.canonical([1]))
     assert report.mean["precision_at_10"] > popularity.mean["precision_at_10"] + 0.1
+
+
+def test_restricted_ease_and_wals_survive_save_and_load(small_dataset) -> None:
+    from movielens_tui.models import store
+
+    for name, overrides in (("ease", {"top_n": 25}), ("wals", {"iterations": 2})):
+        model = train(small_dataset, name, overrides, seed=0)
+        loaded = store.from_bytes(store.to_bytes(model))
+        store.check_dataset(loaded, small_dataset)
+        assert loaded.info == model.info
+        a = scoring.recommend(model, small_dataset, 3, k=10)
+        b = scoring.recommend(loaded, small_dataset, 3, k=10)
+        assert [h.movie for h in a] == [h.movie for h in b]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_MOVIES = 12_000  # the cubic solve of 12,000 movies takes about a minute on 2 cores
 USER_CHUNK = 4096
+DENSE_GRAM_MAX_WORK = 2e11  # users × movies²: beyond this the Gram is built sparse
 # bytes per cell of the N×N matrices alive during the fit: the float32 Gram, float64
 # copy + λI, Cholesky factor, P and B, the float32 result and its transpose
 BYTES_PER_CELL = 48
@@ -75,6 +76,8 @@ def gram_matrix(
         where[columns] = np.arange(len(columns))
         keep = where[movies] >= 0
         users, movies, n_movies = users[keep], where[movies[keep]], len(columns)
+    if n_users * n_movies * n_movies > DENSE_GRAM_MAX_WORK:
+        return _sparse_gram(users, movies, n_users, n_movies)
     gram = tf.zeros((n_movies, n_movies), dtype=tf.float32)
     for start in range(0, n_users, USER_CHUNK):
         stop = min(n_users, start + USER_CHUNK)
@@ -86,6 +89,29 @@ def gram_matrix(
         x = tf.constant(block)
         # 0/1 products summed in float32 are exact up to 2**24 co-ratings per pair.
         gram += tf.linalg.matmul(x, x, transpose_a=True)
+    return tf.cast(gram, tf.float64)
+
+
+def _sparse_gram(users: np.ndarray, movies: np.ndarray, n_users: int, n_movies: int):
+    """XᵀX as sparse Xᵀ times dense blocks of users: O(ratings × movies) work instead of
+    O(users × movies²) for big, sparse data (same exact integer counts)."""
+    tf = load_tf()
+    gram = tf.zeros((n_movies, n_movies), dtype=tf.float32)
+    order = np.argsort(users, kind="stable")
+    users, movies = users[order], movies[order]
+    bounds = np.searchsorted(users, np.arange(0, n_users + USER_CHUNK, USER_CHUNK))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+        if hi <= lo:
+            continue
+        local = users[lo:hi] - users[lo]
+        rows = int(local[-1]) + 1
+        block = np.zeros((rows, n_movies), dtype=np.float32)
+        block[local, movies[lo:hi]] = 1.0
+        indices = np.stack([local, movies[lo:hi]], axis=1)
+        sparse = tf.sparse.reorder(
+            tf.SparseTensor(indices, np.ones(hi - lo, np.float32), [rows, n_movies])
+        )
+        gram += tf.sparse.sparse_dense_matmul(sparse, tf.constant(block), adjoint_a=True)
     return tf.cast(gram, tf.float64)
 
 

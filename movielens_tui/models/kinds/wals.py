@@ -86,7 +86,9 @@ def _chunks(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> list[tuple]:
         # rows are in ascending length: grow the chunk while the padded size stays in budget
         j = i + 1
         while j < len(by_length) and j - i < MAX_CHUNK_ROWS:
-            if (j - i + 1) * int(counts[by_length[j]]) > max(CHUNK_CELLS, length):
+            longest = int(counts[by_length[j]])
+            # stop at the cell budget, or when padding to this row would waste > 25 %
+            if (j - i + 1) * longest > CHUNK_CELLS or longest > 1.25 * length + 16:
                 break
             j += 1
         members = by_length[i:j]
@@ -147,7 +149,7 @@ def _sweep(target: np.ndarray, other: np.ndarray, chunks: list, hyper, reporter,
     other_t = tf.constant(other)
     target[:] = 0.0
     for rows, ids, mask in chunks:
-        target[rows] = solve(other_t, gram, tf.constant(ids), tf.constant(mask), hyper).numpy()
+        target[rows] = solve(other_t, gram, ids, mask, hyper).numpy()
         reporter.check_stop(step)
 
 
@@ -189,8 +191,10 @@ def fit(dataset, params, *, train, test, seed, reporter, init=None, strategy=Non
         std = float(params["init_stddev"])
         U = rng.normal(0.0, std, (n, d)).astype(np.float32)
         V = rng.normal(0.0, std, (m, d)).astype(np.float32)
-    user_chunks = _chunks(users, movies, n)
-    movie_chunks = _chunks(movies, users, m)
+    user_chunks, movie_chunks = (
+        [(rows, tf.constant(ids), tf.constant(mask)) for rows, ids, mask in _chunks(a, b, size)]
+        for a, b, size in ((users, movies, n), (movies, users, m))
+    )
     hyper = tf.constant([w0, lam], tf.float64)
     iterations = int(params["iterations"])
     reporter.total = iterations
