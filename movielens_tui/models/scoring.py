@@ -33,9 +33,15 @@ def top_k(scores: np.ndarray, k: int, exclude: np.ndarray | None = None) -> list
     and non-finite scores."""
     if k <= 0:
         return []
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.asarray(scores)
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
+    excluded = exclude is not None and len(exclude)
+    if not excluded and np.isfinite(scores).all():  # the common case: no copies
+        order = top_k_rows(scores[None, :], k)[0]
+        return [Hit(int(i), float(scores[i])) for i in order]
     valid = np.isfinite(scores)
-    if exclude is not None and len(exclude):
+    if excluded:
         valid[np.asarray(exclude, dtype=np.int64)] = False
     candidates = np.flatnonzero(valid)
     if candidates.size == 0:

@@ -34,17 +34,38 @@ def check_measure(measure: str) -> str:
 
 
 def compute_scores(query: np.ndarray, items: np.ndarray, measure: str = DOT) -> np.ndarray:
-    """``items @ query``; for COSINE both are normalised first (zero vectors score 0)."""
+    """``items @ query``; for COSINE both are normalised first (zero vectors score 0).
+
+    The item norms are computed once per items array and kept (a 87k × 64 table's norms
+    cost 5 ms, its product with a query 1 ms)."""
     check_measure(measure)
     query = np.asarray(query, dtype=np.float32)
     items = np.asarray(items, dtype=np.float32)
+    scores = items @ query
     if measure == COSINE:
-        norms = np.linalg.norm(items, axis=1)
         qn = float(np.linalg.norm(query))
-        scores = items @ query
-        denominator = norms * qn
-        return np.divide(scores, denominator, out=np.zeros_like(scores), where=denominator > 0)
-    return items @ query
+        if qn == 0.0:
+            return np.zeros_like(scores)
+        inverse = _inverse_norms(items)
+        scores *= inverse
+        scores /= qn
+    return scores
+
+
+_NORMS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _inverse_norms(items: np.ndarray) -> np.ndarray:
+    """1 / ‖row‖ of every row (0 for zero rows), cached per array object."""
+    cached = _NORMS.get(id(items))
+    if cached is not None and cached[0] is items:
+        return cached[1]
+    norms = np.sqrt(np.einsum("ij,ij->i", items, items, dtype=np.float32))
+    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    if len(_NORMS) > 8:
+        _NORMS.clear()
+    _NORMS[id(items)] = (items, inverse)  # holding the array keeps its id unique
+    return inverse
 
 
 @dataclass(frozen=True)
