@@ -3,9 +3,10 @@
 Nothing heavy is imported here: the dataset loads in a job (:mod:`movielens_tui.tui.jobs`)
 after the first paint, and TensorFlow is only imported by a training job. The Dataset
 pane is composed at once (with a cached release's counts from its manifest, so they are
-in the first paint); the other panes are Textual ``Lazy`` widgets, mounted right after
-the first paint. ``c`` opens the dataset picker; the same worker then downloads and
-opens the chosen release, and the panes follow ``app.dataset``.
+in the first paint); the other panes are Textual ``Lazy`` widgets (:class:`LazyPane`),
+mounted after the paint that shows the Dataset pane's figures, or when asked for. ``c``
+opens the dataset picker; the same worker then downloads and opens the chosen release,
+and the panes follow ``app.dataset``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -59,6 +61,8 @@ from movielens_tui.tui.process import (
     install_quit_signals,
     native_stderr_to,
     private_temp_dir,
+    remove_private,
+    terminal_gone,
 )
 from movielens_tui.tui.screens.dataset_picker import DatasetPicker
 from movielens_tui.tui.training_job import TRAIN_THREAD_NAME
@@ -83,7 +87,9 @@ NARROW_TITLE_WIDTH = 60  # below this the header shows only the measure
 LOG_NAME = "movielens-tui.log"
 LOAD_THREAD_NAME = "movielens-load"  # may be stuck in a stalled download; run_app won't wait
 BACKGROUND_THREADS = (TRAIN_THREAD_NAME, JOB_THREAD_NAME)  # run_app leaves without them
-SIGNAL_GRACE = 5.0  # seconds a quit on SIGTERM / SIGHUP may take before the process ends
+# seconds a quit on SIGTERM / SIGHUP may take before the process ends regardless: after
+# SIGHUP the terminal is usually gone and Textual's shutdown can hang writing to it
+SIGNAL_GRACE = {int(signal.SIGTERM): 5.0, int(getattr(signal, "SIGHUP", 1)): 1.0}
 PALETTE_NAMES = {"choose-dataset": "Choose dataset…"}  # palette names unlike the footer's
 PICKER_BLOCKS = ("show_pane", "search", "toggle_measure", "choose_dataset")  # behind the picker
 
@@ -102,8 +108,10 @@ class NoticeLine(Static):
 
 
 class LazyPane(Lazy):
-    """A pane mounted after the first paint (Textual's ``Lazy``), or at once when a key
-    asks for it before that (:meth:`mount_now`; mounting twice is a no-op)."""
+    """A pane mounted after a paint (Textual's ``Lazy``): the paint after the app has
+    released the panes (:meth:`MovieLensApp.release_panes`: the Dataset pane's figures
+    are on screen, or the load failed); or at once when a key or the palette asks for it
+    (:meth:`mount_now`; mounting twice is a no-op)."""
 
     def __init__(self, pane: Pane) -> None:
         super().__init__(pane)
@@ -111,7 +119,9 @@ class LazyPane(Lazy):
         self._started = False
 
     async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
-        self.call_after_refresh(self.mount_now)
+        app = self.app
+        if isinstance(app, MovieLensApp) and app.panes_released:
+            self.call_after_refresh(self.mount_now)
 
     async def mount_now(self) -> None:
         parent = self.parent
@@ -191,8 +201,9 @@ class MovieLensApp(App[int]):
         self.handle_signals = handle_signals
         """Quit like ctrl+q on SIGTERM / SIGHUP (``run_app``, and tests that send them)."""
         self.quit_signal: int | None = None
-        self.signal_grace: float | None = None
-        """``run_app``: seconds after such a signal before the process ends regardless."""
+        self.stuck_quit: Callable[[int], None] | None = None
+        """``run_app``: ends the process (with this code) when a signalled quit takes
+        longer than ``SIGNAL_GRACE``."""
         self._undo_signals: Callable[[], None] | None = None
         self.data = data
         self.dataset_name = dataset_name
@@ -207,6 +218,8 @@ class MovieLensApp(App[int]):
         self._given_dataset = dataset
         self._switching: str | None = None  # the release the picker asked for, while loading
         self._cached_counts: Manifest | None | bool = False  # False: not read yet
+        self.panes_released = False
+        """Whether the lazy panes may mount (the Dataset pane's counts are painted)."""
 
     # ------------------------------------------------------------------ layout
 
@@ -239,11 +252,25 @@ class MovieLensApp(App[int]):
         if self.quit_signal is None:
             self.quit_signal = signum
             self.workers.cancel_all()
+            if self.stuck_quit is not None and terminal_gone():
+                # hung up: nothing to put back, and Textual's shutdown can hang (its
+                # input thread spins on the dead terminal); the cleanup runs, then exit
+                self.stuck_quit(128 + signum)
             self.exit(return_code=128 + signum)
-            if self.signal_grace is not None:  # a shutdown stuck on a dead terminal ends
-                watchdog = threading.Timer(self.signal_grace, os._exit, (128 + signum,))
+            if self.stuck_quit is not None:  # a shutdown stuck on a dead terminal ends
+                grace = SIGNAL_GRACE.get(signum, 5.0)
+                watchdog = threading.Timer(grace, self.stuck_quit, (128 + signum,))
                 watchdog.daemon = True
                 watchdog.start()
+
+    def release_panes(self) -> None:
+        """Let the other panes mount after the next paint: the Dataset pane's figures
+        are on screen, or the load failed. Mounting them takes ~0.4 s of the UI thread,
+        which would otherwise slow the dataset job (measured: the counts of a ``--data``
+        start 0.3-0.8 s later); until then a pane asked for is mounted at once."""
+        if not self.panes_released:
+            self.panes_released = True
+            self.call_after_refresh(self.mount_panes)
 
     def cached_counts(self) -> Manifest | None:
         """The start-up release's counts from its cache manifest, read once (None: not
@@ -367,6 +394,7 @@ class MovieLensApp(App[int]):
             if self.dataset is not None:
                 return
         self.data_error = message.message
+        self.release_panes()
         self.pane("dataset").show_message(
             f"Could not load the dataset: {message.message} (c chooses another)"
         )
@@ -437,6 +465,7 @@ class MovieLensApp(App[int]):
             picker.show_cancelled(name)
         if self.dataset is None:  # the start-up load was replaced, then cancelled
             self.data_error = "No dataset is open: press c to choose one"
+            self.release_panes()
             self.pane("dataset").show_message(self.data_error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -706,14 +735,22 @@ def run_app(
     log_path = data_dir() / LOG_NAME
     app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name,
                        handle_signals=True)  # fmt: skip
-    app.signal_grace = SIGNAL_GRACE
     started = time.time()
     # TensorFlow's autograph files go to a private folder removed below: os._exit skips
     # the interpreter exit where TensorFlow would remove them
-    with private_temp_dir(cache_dir() / TEMP_FOLDER), native_stderr_to(log_path):
+    with private_temp_dir(cache_dir() / TEMP_FOLDER) as temp, native_stderr_to(log_path):
+
+        def stuck_quit(code: int) -> None:
+            if temp is not None:
+                remove_private(temp)
+            if job_threads_alive((LOAD_THREAD_NAME,)):
+                _discard_abandoned_download(started)
+            os._exit(code)
+
+        app.stuck_quit = stuck_quit
         app.run()
     code = app.return_code or 0
-    if any(t.name == LOAD_THREAD_NAME and t.is_alive() for t in threading.enumerate()):
+    if job_threads_alive((LOAD_THREAD_NAME,)):
         _discard_abandoned_download(started)
     if debug:
         print(f"native stderr of this session: {log_path}", file=sys.stderr)

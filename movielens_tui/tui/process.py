@@ -104,9 +104,24 @@ def private_temp_dir(root: Path) -> Iterator[Path | None]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = old_env
-        shutil.rmtree(path, ignore_errors=True)
-        with contextlib.suppress(OSError):  # only if no other run's folder is left in it
-            root.rmdir()
+        remove_private(path)
+
+
+def remove_private(path: Path) -> None:
+    """Remove a private temp folder, and the folder above it if no other run's is left."""
+    shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+def terminal_gone() -> bool:
+    """Whether the process has lost its terminal (hung up: ``/dev/tty`` cannot be opened)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return True
+    os.close(fd)
+    return False
 
 
 def install_quit_signals(loop: object, quit: Callable[[int], object]) -> Callable[[], None]:

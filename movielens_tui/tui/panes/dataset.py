@@ -215,6 +215,7 @@ class DatasetPane(VerticalScroll, Pane):
         )
         self._fill("#top-by-count", view.top_by_count)
         self._fill("#top-by-mean", view.top_by_mean)
+        self.app.release_panes()  # mounted after this paint
 
     def _fill(self, table_id: str, rows: list[dict[str, Any]]) -> None:
         from rich.text import Text
