@@ -100,7 +100,7 @@ async def measure(data_dir: Path, preset: str | None, presses: int) -> dict:
     from textual.widgets import Button, Input, Select
 
     from movielens_tui.tui.app import MovieLensApp
-    from movielens_tui.tui.messages import TrainingFailed, TrainingProgress
+    from movielens_tui.tui.messages import TrainingEnded, TrainingProgress
 
     seen: list[object] = []
     app = MovieLensApp(data=data_dir)
@@ -125,11 +125,11 @@ async def measure(data_dir: Path, preset: str | None, presses: int) -> dict:
             await pilot.press("s")
 
             def progressed() -> bool:
-                return any(isinstance(m, (TrainingProgress, TrainingFailed)) for m in seen)
+                return any(isinstance(m, (TrainingProgress, TrainingEnded)) for m in seen)
 
             if not await _wait(progressed, 300):
                 raise RuntimeError(f"{preset}: no training progress within 300 s")
-            failed = [m for m in seen if isinstance(m, TrainingFailed)]
+            failed = [m for m in seen if isinstance(m, TrainingEnded) and m.trained is None]
             if failed:
                 raise RuntimeError(f"{preset}: training failed: {failed[0].message}")
             progress_before = sum(isinstance(m, TrainingProgress) for m in seen)
