@@ -55,6 +55,7 @@ GOALS = {
     "query_p95_ms": 5.0,
     "app_counts_s": 5.0,
 }
+PHASE_TIMEOUT_S = 900
 QUERIES = ("forrest gump", "star wars", "toy story", "godfather", "matrix", "lord of the rings",
            "shawshank", "pulp fiction", "silence lambs", "amelie")  # fmt: skip
 
@@ -247,11 +248,15 @@ def run_phase(phase: str, size: str, cache: Path, model: Path, repeats: int) -> 
     env = {**os.environ, "MOVIELENS_TUI_CACHE": str(cache / "cache"),
            "MOVIELENS_TUI_HOME": str(cache / "home"), "TF_CPP_MIN_LOG_LEVEL": "3"}  # fmt: skip
     env.pop("MOVIELENS_TUI_DATA", None)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--size", size, "--model", str(model),
-         "--repeats", str(repeats)],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+    try:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--phase", phase, "--size", size, "--model", str(model),
+             "--repeats", str(repeats)],
+            capture_output=True, text=True, env=env, timeout=PHASE_TIMEOUT_S,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        print(f"  {phase} took over {PHASE_TIMEOUT_S} s: stopped", file=sys.stderr)
+        return {"error": f"over {PHASE_TIMEOUT_S} s"}
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["?"]
         print(f"  {phase} failed: {tail[0]}", file=sys.stderr)
@@ -295,6 +300,8 @@ def report(results: dict[str, dict[str, dict]], smoke: bool) -> str:
         gen, first, cached = r.get("generate", {}), r.get("first", {}), r.get("cached", {})
         epoch, models, q, app = r.get("epoch", {}), r.get("models", {}), r.get("queries", {}), \
             r.get("app", {})  # fmt: skip
+        if "error" in models:
+            models = {"wals_s": models["error"], "ease_s": models["error"]}
         ease = models.get("ease_s")
         ease_text = _fmt(ease, " s") + (f" ({models['ease_movies']:,})"
                                         if isinstance(ease, float) and "ease_movies" in models
