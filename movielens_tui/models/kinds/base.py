@@ -115,6 +115,8 @@ class ModelKind:
     distributed: ClassVar[bool] = False
     exact_explanation: ClassVar[bool] = False
     user_split: ClassVar[bool] = False  # its default holdout holds out users, not ratings
+    # a known user's query is built from their rated movies (not a trained-in vector)
+    query_from_ratings: ClassVar[bool] = False
     fit_target: ClassVar[str] = ""
 
     # ------------------------------------------------------------------ description
@@ -191,6 +193,15 @@ class ModelKind:
         """Why ``movie`` scores what it does for ``query`` (not implemented yet)."""
         raise NotImplementedError(f"{self.name} cannot explain its scores yet")
 
+    def contributions(
+        self, model: TrainedModel, movies: np.ndarray, values: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The exact split of the DOT scores of ``targets`` (T positions) for the fold-in
+        query of the ratings ``values`` of ``movies`` (R positions): ``(base, C)`` with
+        base (T) and C (T×R, the share of each rated movie) such that
+        ``base + C.sum(axis=1)`` equals the scores. None when scores cannot be split."""
+        return None
+
 
 _REGISTRY: dict[str, ModelKind] = {}
 
@@ -205,6 +216,13 @@ def register(cls: type[ModelKind]) -> type[ModelKind]:
 
 class FactorKind(ModelKind):
     """Kinds whose users are rows of ``user_embeddings`` (the factorization models)."""
+
+    def explain(self, model: TrainedModel, query: Query, movie: int) -> dict[str, Any]:
+        """The score of ``movie``: the dot product of the user and movie vectors."""
+        if not self.exact_explanation:
+            return super().explain(model, query, movie)
+        dot = float(np.dot(query.vector, model.movie_embeddings[movie]))
+        return {"score": dot, "terms": {"dot": dot}}
 
     def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
         if model.user_embeddings is None:
@@ -261,3 +279,13 @@ class RidgeFoldIn(FactorKind):
             lam = float(l2)
         gram = V.T @ V + lam * np.eye(V.shape[1])
         return Query(np.linalg.solve(gram, V.T @ values).astype(np.float32))
+
+    def contributions(
+        self, model: TrainedModel, movies: np.ndarray, values: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """u = (VᵀV + λI)⁻¹ Vᵀ r, so u·v_t = Σⱼ rⱼ · v_tᵀ (VᵀV + λI)⁻¹ vⱼ."""
+        V = model.movie_embeddings[movies].astype(np.float64)
+        lam, _ = self.ridge_lambdas(model, len(movies))
+        gram = V.T @ V + lam * np.eye(V.shape[1])
+        weights = model.movie_embeddings[targets].astype(np.float64) @ np.linalg.solve(gram, V.T)
+        return np.zeros(len(targets)), weights * np.asarray(values, np.float64)[None, :]

@@ -56,6 +56,24 @@ class BiasedMF(RidgeFoldIn):
         solution = np.linalg.solve(design.T @ design + penalty, design.T @ target)
         return Query(solution[:-1].astype(np.float32), float(solution[-1]))
 
+    def contributions(
+        self, model: TrainedModel, movies: np.ndarray, values: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """base = μ + b_t + b_u; the dot product u·v_t = Σⱼ gⱼ (rⱼ − μ − bⱼ), since the
+        fold-in solution [u; b_u] is linear in those residuals."""
+        if model.movie_bias is None:
+            return super().contributions(model, movies, values, targets)
+        V = model.movie_embeddings[movies].astype(np.float64)
+        lam, lam_b = self.ridge_lambdas(model, len(movies))
+        design = np.hstack([V, np.ones((len(movies), 1))])
+        penalty = np.diag(np.r_[np.full(V.shape[1], lam), lam_b])
+        solve = np.linalg.solve(design.T @ design + penalty, design.T)  # (d+1)×R
+        target = np.asarray(values, np.float64) - model.global_mean - model.movie_bias[movies]
+        user_bias = float(solve[-1] @ target)
+        share = model.movie_embeddings[targets].astype(np.float64) @ solve[:-1]
+        base = model.global_mean + model.movie_bias[targets].astype(np.float64) + user_bias
+        return base, share * target[None, :]
+
     def score(self, model: TrainedModel, query: Query, measure: str = DOT) -> np.ndarray:
         scores = compute_scores(query.vector, model.movie_embeddings, measure)
         if measure == DOT and model.movie_bias is not None:

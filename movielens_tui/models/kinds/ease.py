@@ -59,6 +59,7 @@ class Ease(ModelKind):
     name = "ease"
     summary = "closed-form item-item weights B = I - P·diag(1/diag P), P = (XᵀX + λI)⁻¹"
     exact_explanation = True  # a score is the sum of B[j, movie] over the rated movies j
+    query_from_ratings = True
     fit_target = "movielens_tui.models.ease:fit"
 
     def info(self, model: TrainedModel) -> dict[str, Any]:
@@ -136,3 +137,25 @@ class Ease(ModelKind):
             positions = covered[rated]
         terms = {int(p): float(column[r]) for p, r in zip(positions, rated, strict=True)}
         return {"score": float(sum(terms.values())), "terms": terms}
+
+    def contributions(
+        self, model: TrainedModel, movies: np.ndarray, values: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """C[t, j] = B[j, t]; a target outside the covered movies has its filled score as
+        the base and no contributions."""
+        movies, targets = np.asarray(movies, np.int64), np.asarray(targets, np.int64)
+        covered, weights = layout(model)
+        if covered is None:
+            return np.zeros(len(targets)), weights[targets][:, movies].astype(np.float64)
+        where = np.full(model.n_movies, -1, np.int64)
+        where[covered] = np.arange(covered.size)
+        rows, cols = where[targets], where[movies]
+        out = np.zeros((len(targets), len(movies)))
+        inside = rows >= 0
+        hit = cols >= 0
+        out[np.ix_(inside, hit)] = weights[rows[inside]][:, cols[hit]]
+        base = np.zeros(len(targets))
+        if not inside.all():
+            scores = self.score(model, self.query_for_movies(model, movies))
+            base[~inside] = scores[targets[~inside]]
+        return base, out

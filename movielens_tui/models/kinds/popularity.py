@@ -28,6 +28,7 @@ class Popularity(ModelKind):
     name = "popularity"
     summary = "the baseline: movies ordered by their number of training ratings"
     exact_explanation = True
+    query_from_ratings = True
     fit_target = "movielens_tui.models.kinds.popularity:fit"
 
     def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
@@ -51,6 +52,11 @@ class Popularity(ModelKind):
     def explain(self, model: TrainedModel, query: Query, movie: int) -> dict:
         count = float(model.movie_embeddings[movie, 0])
         return {"score": count, "terms": {"training_ratings": count}}
+
+    def contributions(self, model, movies, values, targets):  # noqa: ANN001, ANN201
+        """The whole score is the base (the movie's training count); no movie adds to it."""
+        base = model.movie_embeddings[np.asarray(targets, np.int64), 0].astype(np.float64)
+        return base, np.zeros((len(base), len(movies)))
 
 
 def fit(dataset, params, *, train, test, seed, reporter, init=None, strategy=None):

@@ -17,6 +17,7 @@ class RegularizedMF(RidgeFoldIn):
     name = "regularized"
     summary = "colab MF plus L2 and gravity terms, full-batch gradient descent"
     rating = True
+    exact_explanation = True  # fold-in scores split over the rated movies
     fit_target = "movielens_tui.models.factorization:fit_regularized"
 
     def ridge_lambdas(self, model: TrainedModel, count: int) -> tuple[float, float]:

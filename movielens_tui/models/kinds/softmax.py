@@ -52,6 +52,7 @@ class Softmax(ModelKind):
     name = "softmax"
     summary = "user tower over rated movies, genres and years; softmax over the catalogue"
     user_split = True
+    query_from_ratings = True
     fit_target = "movielens_tui.models.softmax:fit"
 
     def check_params(self, params: dict) -> None:

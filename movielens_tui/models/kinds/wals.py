@@ -47,6 +47,7 @@ class Wals(FactorKind):
     name = "wals"
     summary = "weighted ALS on implicit feedback (rated = 1), batched tf.linalg solves"
     fit_target = "movielens_tui.models.kinds.wals:fit"
+    exact_explanation = True  # fold-in scores split over the rated movies
 
     def _system(self, model: TrainedModel) -> tuple[float, float, np.ndarray]:
         V = model.movie_embeddings.astype(np.float64)
@@ -66,6 +67,15 @@ class Wals(FactorKind):
     ) -> Query:
         movies, _ = rated_arrays(model, ratings)
         return self.query_for_movies(model, movies)
+
+    def contributions(
+        self, model: TrainedModel, movies: np.ndarray, values: np.ndarray, targets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """u = A⁻¹ Σⱼ vⱼ, so u·v_t = Σⱼ v_tᵀ A⁻¹ vⱼ (rating values do not enter)."""
+        w0, lam, V = self._system(model)
+        Vo = V[np.asarray(movies, np.int64)]
+        a = w0 * (V.T @ V) + (1.0 - w0) * (Vo.T @ Vo) + lam * np.eye(V.shape[1])
+        return np.zeros(len(targets)), V[np.asarray(targets, np.int64)] @ np.linalg.solve(a, Vo.T)
 
 
 # --------------------------------------------------------------------------- training
