@@ -9,11 +9,12 @@ from pane_support import column, random_model, settle, start, titles, trained_mo
 from textual.widgets import Input
 
 from movielens_tui.data import layouts, registry, stats
-from movielens_tui.data.synthetic import write_dat_release
+from movielens_tui.data.synthetic import write_csv_release, write_dat_release
+from movielens_tui.data.user_search import UserIndex, listing_note
 from movielens_tui.data.users_filter import filter_users, hint
 from movielens_tui.models import scoring
 from movielens_tui.tui.app import MovieLensApp
-from movielens_tui.tui.panes.users import UsersPane
+from movielens_tui.tui.panes.users import MAX_LISTED, UsersPane, fit_genres
 from movielens_tui.tui.widgets.results_table import ResultsTable
 
 SIZE = (100, 30)
@@ -88,6 +89,36 @@ ML_1M_USERS = pd.DataFrame(
 def test_filter_users_on_ml_1m_age_bands(text: str, ids: list[int]) -> None:
     rows, _ = filter_users(ML_1M_USERS, text, banded=True)
     assert rows["user_id"].tolist() == ids
+
+
+@pytest.mark.parametrize(
+    "text", ["", "196", "f", "20-30", "30-20 m", "age:53", "writer", "eng", "nurse", "x 50+"]
+)
+def test_user_index_answers_as_filter_users(text: str) -> None:
+    rows, said = UserIndex(USERS).search(text)
+    want, want_said = filter_users(USERS, text)
+    assert USERS.index[rows].tolist() == want.index.tolist() and said == want_said
+
+
+@pytest.mark.parametrize("text", ["25-34", "20-30", "age:16", "50+", "0-17 f", "writer"])
+def test_user_index_on_ml_1m_bands(text: str) -> None:
+    rows, said = UserIndex(ML_1M_USERS, banded=True).search(text)
+    want, want_said = filter_users(ML_1M_USERS, text, banded=True)
+    assert ML_1M_USERS.index[rows].tolist() == want.index.tolist() and said == want_said
+
+
+def test_listing_note_and_fit_genres() -> None:
+    assert listing_note(2000, 200_948, 200_948, False) == (
+        "first 2,000 of 200,948 users · type an id or filter"
+    )
+    assert listing_note(2000, 9_000, 200_948, True) == (
+        "first 2,000 of 9,000 match · type an id or filter"
+    )
+    assert listing_note(3, 3, 200_948, True) == "3 of 200,948 match"
+    assert listing_note(943, 943, 943, False) == "943 users"
+    assert fit_genres(["Action", "Comedy", "Drama"], 40) == "Action, Comedy, Drama"
+    assert fit_genres(["Action", "Comedy", "Drama"], 15) == "Action +2"
+    assert fit_genres(["Documentary"], 5) == "Documentary"  # never cut inside a word
 
 
 def test_hint_names_only_what_there_is() -> None:
@@ -181,7 +212,8 @@ async def test_latest_small_users_have_only_ids(latest_small) -> None:
         users = app.query_one("#users-list", ResultsTable)
         assert users.column_keys == ["user_id", "count", "mean"]
         assert users.row_count == latest_small.n_users == 610
-        assert users.column_label("user_id") == "User (610/610)"
+        assert users.column_label("user_id") == "User"
+        assert pane.count_text == "610 users"
         assert pane.hint_text == "by user id only (no demographics)"
         field = app.query_one("#users-filter", Input)
         assert field.placeholder.startswith("user id, e.g. ")
@@ -192,6 +224,7 @@ async def test_latest_small_users_have_only_ids(latest_small) -> None:
         field.value = "414"
         await settle(pilot, app)
         assert column(users, "user_id") == ["414"]
+        assert pane.count_text == "1 of 610 match"
         table = stats.user_table(latest_small)
         row = table[table["user_id"] == 414].iloc[0]
         assert pane.profile_text == (
@@ -220,3 +253,58 @@ async def test_ml_1m_users_show_their_age_bands(tmp_path) -> None:
         await settle(pilot, app)
         assert set(column(users, "age_band")) == {"25-34"}
         assert pane.profile_text.startswith(f"User {column(users, 'user_id')[0]} · age 25-34 · ")
+
+
+async def test_80x24_columns_are_not_clipped(make_app, model) -> None:
+    """The occupation and the genres are shown whole at 80x24 (whole genres, "+n")."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("4")
+        await settle(pilot, app)
+        await pilot.pause()
+        users = app.query_one("#users-list", ResultsTable)
+        table = stats.user_table(dataset)
+        longest = max(table["occupation"].astype(str), key=len)
+        app.query_one("#users-filter", Input).value = longest
+        await settle(pilot, app)
+        await pilot.pause()
+        assert users.row_count
+        # every column fits in the list's width: nothing to scroll, so nothing cut off
+        assert users.virtual_size.width <= users.scrollable_content_region.width
+        assert set(column(users, "occupation")) == {longest}
+        for table_id in ("#users-top", "#users-recs"):
+            shown = app.query_one(table_id, ResultsTable)
+            assert shown.row_count
+            assert shown.virtual_size.width <= shown.scrollable_content_region.width, table_id
+            genres = [g for g in column(shown, "genres")]
+            names = set(dataset.genres) | {"-"}
+            for cell in genres:
+                for word in cell.split(" +")[0].split(", "):
+                    assert word in names, (table_id, cell)
+
+
+async def test_200k_users_list_a_page_and_filter_over_all(tmp_path) -> None:
+    """A CSV release with 200,948 users: the list shows the first 2,000 and says so; an
+    id past them is found (the filter answers over every user)."""
+    folder = write_csv_release(
+        tmp_path / "ml-latest-small", n_users=200_948, n_movies=300, n_ratings=420_000,
+        tags=False, links=False,
+    )  # fmt: skip
+    dataset = layouts.load(folder, registry.get("ml-latest-small"))
+    assert dataset.n_users == 200_948
+    app = MovieLensApp(dataset=dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, app, None)
+        await pilot.press("4")
+        await settle(pilot, app)
+        pane = app.query_one(UsersPane)
+        users = app.query_one("#users-list", ResultsTable)
+        assert users.row_count == MAX_LISTED
+        assert pane.count_text == "first 2,000 of 200,948 users · type an id or filter"
+        last = int(dataset.users["user_id"].iat[-1])
+        app.query_one("#users-filter", Input).value = str(last)
+        await settle(pilot, app)
+        assert column(users, "user_id") == [str(last)]
+        assert pane.count_text == "1 of 200,948 match"
+        assert pane.profile_text.startswith(f"User {last} · ")

@@ -23,11 +23,12 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
-from movielens_tui.data.users_filter import attributes_of, banded_ages, filter_users, hint
+from movielens_tui.data.user_search import UserIndex, listing_note
+from movielens_tui.data.users_filter import attributes_of, banded_ages, hint
 from movielens_tui.tui.constants import K_MAX, K_MIN, NO_MODEL, measure_word, plural
 from movielens_tui.tui.focus import focus_now
 from movielens_tui.tui.panes.base import Pane
-from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable
+from movielens_tui.tui.widgets.results_table import HIT_COLUMNS, ResultsTable, format_cell
 from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
 if TYPE_CHECKING:
@@ -37,10 +38,14 @@ if TYPE_CHECKING:
 
 USER_COLUMNS = (("user_id", "User"), ("age", "Age"), ("sex", "Sex"), ("occupation", "Occupation"))
 ID_ONLY_COLUMNS = (("user_id", "User"), ("count", "Ratings"), ("mean", "Mean"))
-TOP_COLUMNS = (("rating", "★"), ("title", "Title"), ("genres", "Genres"))
+TOP_COLUMNS = (("rating", "★"), ("title", "Top rated"), ("genres", "Genres"))
 TOP_RATED = 10
 K_DEFAULT = 10
-MAX_LISTED = 2000  # users listed at most (ml-25m has 162,541); the filter narrows them
+# Users listed at most (ml-32m has 200,948): the list is a window on the filter, which
+# always answers over every user (UserIndex); the line under the filter says
+# "first 2,000 of 200,948 users · type an id or filter".
+MAX_LISTED = 2000
+LEFT_MIN, LEFT_MAX_SHARE = 30, 0.6  # user-list width: what its columns need, within these
 FULL_HINT = hint(("age", "sex", "occupation"))
 
 
@@ -78,6 +83,46 @@ def profile_line(row: Any, dataset: Dataset) -> str:
     return " · ".join(parts)
 
 
+def fit_genres(genres: Any, width: int) -> str:
+    """As many whole genres as fit in ``width`` cells, then ``+n`` for the rest."""
+    names = [str(g) for g in genres] if isinstance(genres, (list, tuple)) else [str(genres)]
+    if not names:
+        return "-"
+    for shown in range(len(names), 0, -1):
+        more = len(names) - shown
+        text = ", ".join(names[:shown]) + (f" +{more}" if more else "")
+        if len(text) <= width or shown == 1:
+            return text
+    return names[0]
+
+
+def fit_rows(
+    rows: list[dict[str, Any]], columns: Any, labels: dict[str, str], width: int
+) -> list[dict[str, Any]]:
+    """``rows`` with titles and genres shortened so every column fits ``width`` cells
+    (the other columns keep their full text; genres stay whole words)."""
+    if width <= 0 or not rows:
+        return rows
+    flexible = ("title", "genres")
+    fixed = 2  # the vertical scrollbar
+    for key, label in columns:
+        fixed += 2  # cell padding
+        if key not in flexible:
+            cells = [format_cell(key, row.get(key)).plain for row in rows]  # type: ignore[union-attr]
+            fixed += max(len(labels.get(key, label)), *(len(c) for c in cells))
+    room = max(12, width - fixed)
+    genre_room = max(8, room * 2 // 5)
+    out = []
+    for row in rows:
+        genres = fit_genres(row.get("genres") or (), genre_room)
+        title = str(row.get("title", ""))
+        title_room = max(6, room - genre_room)
+        if len(title) > title_room:
+            title = title[: title_room - 1] + "…"
+        out.append({**row, "title": title, "genres": genres})
+    return out
+
+
 class UsersPane(Vertical, Pane):
     """User list with filter; profile, highest-rated movies; recommendations."""
 
@@ -86,6 +131,7 @@ class UsersPane(Vertical, Pane):
     UsersPane #users-top-row { height: 12; }
     UsersPane #users-left { width: 36; }
     UsersPane #users-hint { height: 1; color: $text-muted; }
+    UsersPane #users-count { height: auto; max-height: 2; color: $text-muted; }
     UsersPane #users-list { height: 1fr; }
     UsersPane #users-right { width: 1fr; }
     UsersPane #users-profile { height: auto; padding: 0 1; }
@@ -109,6 +155,10 @@ class UsersPane(Vertical, Pane):
     def __init__(self) -> None:
         super().__init__()
         self.user_table: pd.DataFrame | None = None
+        self.index: UserIndex | None = None
+        self.count_text = ""
+        self._top_rows: list[dict[str, Any]] = []
+        self._top_movies: list[int] = []
         self.hits: list[Any] = []
         self.status_text = ""
         self.profile_text = ""
@@ -122,6 +172,7 @@ class UsersPane(Vertical, Pane):
                     placeholder="filter: 196 · F · 20-30 · student", id="users-filter", compact=True
                 )
                 yield Static(FULL_HINT, id="users-hint", markup=False)
+                yield Static(id="users-count", markup=False)
                 yield ResultsTable(USER_COLUMNS, id="users-list")
             with Vertical(id="users-right"):
                 yield Static(id="users-profile")
@@ -147,15 +198,20 @@ class UsersPane(Vertical, Pane):
         dataset = self.app.dataset
         if dataset is None:
             self.user_table = None
+            self.index = None
             self.user = None
             self._fill_users()
             return
         from movielens_tui.data import stats
 
-        self.user_table = stats.user_table(dataset)
+        self.user_table = table = stats.user_table(dataset)
         self.user = None
         attributes = attributes_of(dataset)
-        self.query_one("#users-list", ResultsTable).set_columns(user_columns(dataset))
+        self.index = UserIndex(table, attributes, banded_ages(dataset))
+        columns = user_columns(dataset)
+        self.query_one("#users-list", ResultsTable).set_columns(columns)
+        self._list_width = _list_width(table, columns)
+        self._size_left()
         examples = {"sex": "F", "age": "25-34" if banded_ages(dataset) else "20-30",
                     "occupation": "student"}  # fmt: skip
         field = self.query_one("#users-filter", Input)
@@ -178,27 +234,43 @@ class UsersPane(Vertical, Pane):
 
     def _fill_users(self) -> None:
         users = self.query_one("#users-list", ResultsTable)
-        table = self.user_table
-        if table is None:
+        table, index = self.user_table, self.index
+        if table is None or index is None:
             users.show_rows([], [])
+            self._show_count("")
             self._show_user()
             return
-        dataset = self.app.dataset  # type: ignore[attr-defined]
-        attributes = attributes_of(dataset) if dataset is not None else ()
-        banded = dataset is not None and banded_ages(dataset)
         text = self.query_one("#users-filter", Input).value
-        shown, said = filter_users(table, text, attributes, banded)
+        rows, said = index.search(text)  # over every user, in milliseconds
         self.filter_text = said
-        self._show_hint(said or hint(attributes, banded))
-        listed = shown.iloc[:MAX_LISTED]
-        count = f"{len(shown)}/{len(table)}" if len(listed) == len(shown) else (
-            f"{len(listed)} of {len(shown):,}")  # fmt: skip
-        users.show_rows(
-            listed.to_dict("records"),
-            listed.index.tolist(),
-            labels={"user_id": f"User ({count})"},
-        )
+        self._show_hint(said or hint(index.attributes, index.low is not None))
+        positions = rows[:MAX_LISTED]
+        listed = table.iloc[positions]
+        self._show_count(listing_note(len(positions), len(rows), len(table), bool(text.split())))
+        users.show_rows(listed.to_dict("records"), positions.tolist())
         self.user = users.highlighted_movie()
+
+    def _show_count(self, text: str) -> None:
+        self.count_text = text
+        self.query_one("#users-count", Static).update(text)
+
+    def _size_left(self) -> None:
+        """The user list as wide as its columns need (no clipped occupation), at most
+        LEFT_MAX_SHARE of the pane."""
+        width = getattr(self, "_list_width", LEFT_MIN)
+        cap = int((self.size.width or 80) * LEFT_MAX_SHARE)
+        self.query_one("#users-left").styles.width = max(LEFT_MIN, min(width, cap))
+
+    def on_resize(self) -> None:
+        self._size_left()
+        self.call_after_refresh(self._fit_tables)
+
+    def _fit_tables(self) -> None:
+        top = self.query_one("#users-top", ResultsTable)
+        rows = fit_rows(self._top_rows, TOP_COLUMNS, {}, self._width_of(top))
+        top.show_rows(rows, self._top_movies, labels={"title": "Top rated"})
+        if self.hits:
+            self._show_recommendations()
 
     def _show_hint(self, text: str) -> None:
         self.hint_text = text
@@ -242,6 +314,7 @@ class UsersPane(Vertical, Pane):
         top = self.query_one("#users-top", ResultsTable)
         if dataset is None or self.user is None or self.user_table is None:
             self._set(profile, "profile_text", "No user selected" if dataset else "Loading…")
+            self._top_rows, self._top_movies = [], []
             top.show_rows([], [])
             self._show_recommendations()
             return
@@ -260,7 +333,9 @@ class UsersPane(Vertical, Pane):
             {"rating": r, "title": movies["title"].iat[m], "genres": movies["genres"].iat[m]}
             for m, r in order
         ]
-        top.show_rows(rows, [m for m, _ in order], labels={"title": "Their highest rated"})
+        self._top_rows, self._top_movies = rows, [m for m, _ in order]
+        fitted = fit_rows(rows, TOP_COLUMNS, {}, self._width_of(top))
+        top.show_rows(fitted, self._top_movies, labels={"title": "Top rated"})
         self._show_recommendations()
 
     def _show_recommendations(self) -> None:
@@ -300,9 +375,35 @@ class UsersPane(Vertical, Pane):
         rows = scoring.hits_table(dataset, self.hits)
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
-        recs.show_rows(rows, [h.movie for h in self.hits], labels={"score": f"{app.measure} score"})
+        labels = {"score": f"{app.measure} score"}
+        rows = fit_rows(rows, HIT_COLUMNS, labels, self._width_of(recs))
+        recs.show_rows(rows, [h.movie for h in self.hits], labels=labels)
         self._set(status, "status_text", f"Top {self.k} for user {user_id} · {settings}")
+
+    def _width_of(self, table: ResultsTable) -> int:
+        """Cells ``table`` can show (its width once laid out, else an estimate)."""
+        if table.size.width:
+            return table.size.width
+        width = self.size.width or 80
+        if table.id == "users-top":
+            return width - int(self.query_one("#users-left").styles.width.value)  # type: ignore[union-attr]
+        return width
 
     def _set(self, widget: Static, attribute: str, markup: str) -> None:
         widget.update(markup)
         setattr(self, attribute, Text.from_markup(markup).plain)
+
+
+def _list_width(table: pd.DataFrame, columns: Any) -> int:
+    """Cells the user list needs to show every value of ``columns`` unclipped."""
+    width = 2  # the vertical scrollbar
+    for key, label in columns:
+        if key == "mean":
+            longest = 4
+        elif key in ("user_id", "count"):
+            longest = len(str(int(table[key].max()))) if len(table) else 1
+        else:
+            values = table[key].dropna().astype(str).unique()
+            longest = max((len(v) for v in values), default=1)
+        width += max(len(label), longest) + 2
+    return width
