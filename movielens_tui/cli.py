@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     neighbors.add_argument("query", help="a title, fuzzy (e.g. 'aladdin') or a movie id")
     _measure(neighbors)
     _model_source(neighbors)
+    neighbors.add_argument(
+        "--explain",
+        action="store_true",
+        help="per row: how many users rated both movies (with examples) and shared genres",
+    )
     _json_flag(neighbors)
 
     presets = sub.add_parser(
@@ -179,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument("--exclude-rated", action="store_true", help="skip movies they rated")
     _measure(recommend)
     _model_source(recommend)
+    recommend.add_argument(
+        "--explain",
+        action="store_true",
+        help="per row: the base term and the rated movies contributing most (exact where "
+        "the model allows, else the nearest rated movies, marked as an approximation)",
+    )
     _json_flag(recommend)
     return parser
 

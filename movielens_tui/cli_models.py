@@ -245,7 +245,16 @@ def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
         raise ParamError("-k", f"{args.k} is too small; it must be at least 1")
     movie, others = find_movie(dataset, args.query)
     model = load_or_train(args, dataset)
-    rows = scoring.hits_table(dataset, scoring.neighbors(model, movie, args.measure, args.k))
+    hits = scoring.neighbors(model, movie, args.measure, args.k)
+    rows = scoring.hits_table(dataset, hits)
+    why = None
+    if getattr(args, "explain", False):
+        from movielens_tui.models.explain import explain_neighbours
+
+        found = explain_neighbours(dataset, movie, [h.movie for h in hits])
+        for row, item in zip(rows, found, strict=True):
+            row.update(item.to_json())
+        why = [item.summary() for item in found]
     if args.json:
         _print_json(rows)
         return 0
@@ -256,7 +265,9 @@ def neighbors_command(args: argparse.Namespace, dataset: Dataset) -> int:
         console.print(
             f"[Found more than one matching movie. Other candidates: {', '.join(others)}]"
         )
-    console.print(render(f"{args.measure} neighbours ({model.preset})", rows, args.measure))
+    console.print(
+        render(f"{args.measure} neighbours ({model.preset})", rows, args.measure, why=why)
+    )
     return 0
 
 
@@ -270,6 +281,14 @@ def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
     model = load_or_train(args, dataset)
     hits = scoring.recommend(model, dataset, user, args.measure, args.k, args.exclude_rated)
     rows = scoring.hits_table(dataset, hits)
+    why = None
+    if getattr(args, "explain", False):
+        from movielens_tui.models.explain import explain_user
+
+        found = explain_user(model, dataset, user, [h.movie for h in hits], args.measure)
+        for row, item in zip(rows, found, strict=True):
+            row.update(item.to_json())
+        why = [item.summary() for item in found]
     if args.json:
         _print_json(rows)
         return 0
@@ -279,6 +298,7 @@ def recommend_command(args: argparse.Namespace, dataset: Dataset) -> int:
             f"Top {args.k} for user {args.user} ({model.preset}, {args.measure}{excluded})",
             rows,
             args.measure,
+            why=why,
         )
     )
     return 0

@@ -84,8 +84,16 @@ def movie_table(title: str, rows: Sequence[dict[str, Any]]) -> Table:
     return table
 
 
-def hits_table(title: str, rows: Sequence[dict[str, Any]], measure: str) -> Table:
-    """Neighbours or recommendations: rank, title, score, genres, count."""
+def hits_table(
+    title: str,
+    rows: Sequence[dict[str, Any]],
+    measure: str,
+    why: Sequence[str] | None = None,
+) -> Table:
+    """Neighbours or recommendations: rank, title, score, genres, count; with ``why``, a
+    dim line under each row (e.g. "because you rated X ★5 (+0.41), …")."""
+    from rich.markup import escape
+
     table = Table(title=title)
     table.add_column("#", justify="right")
     table.add_column("movie_id", justify="right")
@@ -102,6 +110,8 @@ def hits_table(title: str, rows: Sequence[dict[str, Any]], measure: str) -> Tabl
             "-".join(row["genres"]) or "Other",
             f"{row.get('count', '')}",
         )
+        if why is not None and rank - 1 < len(why) and why[rank - 1]:
+            table.add_row("", "", f"[dim]{escape(why[rank - 1])}[/]", "", "", "")
     return table
 
 
