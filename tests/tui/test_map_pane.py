@@ -9,6 +9,7 @@ import pytest
 from pane_support import random_model, settle, start, trained_model
 from textual.widgets import Select
 
+from movielens_tui.data.sampling import sample_indices
 from movielens_tui.models import embedding_map
 from movielens_tui.tui.app import MovieLensApp
 from movielens_tui.tui.panes.map import ALL, MapPane
@@ -129,3 +130,61 @@ async def test_latest_small_map_has_its_genres_and_all_9742_movies(latest_small)
             await pilot.pause()
         coloured = [s for s in plot.series if s.color != MUTED]
         assert sum(len(s.xs) for s in coloured) == int(latest_small.movies["IMAX"].sum())
+
+
+def test_sample_indices_is_seeded_capped_and_keeps_what_it_must() -> None:
+    assert sample_indices(50, 100).tolist() == list(range(50))
+    keep = [3, 99_000, 87_000]
+    a = sample_indices(100_000, 5_000, seed=0, keep=keep)
+    assert len(a) == 5_000 and len(set(a.tolist())) == 5_000
+    assert set(keep) <= set(a.tolist()) and a.tolist() == sorted(a.tolist())
+    assert a.tolist() == sample_indices(100_000, 5_000, seed=0, keep=keep).tolist()
+    many = np.arange(0, 100_000, 2)  # more to keep than 3/4 of the sample: sampled too
+    b = sample_indices(100_000, 1_000, seed=1, keep=many)
+    assert len(b) == 1_000 and np.isin(b, many).sum() == 750
+
+
+async def test_map_draws_a_sample_and_tsne_runs_on_a_capped_one(
+    make_app, model, monkeypatch
+) -> None:
+    """With the caps below the dataset's 80 movies: the plots draw DRAW_CAP points, the
+    most rated and the chosen genre's movies always among them; t-SNE gets TSNE_CAP
+    movies and the screen says so."""
+    import movielens_tui.tui.panes.map as map_module
+
+    monkeypatch.setattr(map_module, "DRAW_CAP", 50)
+    monkeypatch.setattr(map_module, "TSNE_CAP", 30)
+    monkeypatch.setattr(map_module, "KEEP_POPULAR", 5)
+    sizes: list[int] = []
+    real = embedding_map.project
+
+    def recording(model, method="tsne", seed=0, should_stop=None):
+        sizes.append(model.movie_embeddings.shape[0])
+        return real(model, method="pca", seed=seed)
+
+    monkeypatch.setattr(embedding_map, "project", recording)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("5")
+        await settle(pilot, app)
+        pane = app.query_one(MapPane)
+        plot = app.query_one("#map-plot", ScatterPlot)
+        norms = app.query_one("#map-norms", ScatterPlot)
+        n = dataset.n_movies
+        assert plot.point_count == norms.point_count == 50
+        assert f"50 of {n} drawn" in plot.chart_title
+        counts = np.bincount(dataset.ratings["movie"].to_numpy(), minlength=n)
+        top = np.argsort(-counts, kind="stable")[:3]
+        assert set(top.tolist()) <= set(pane.drawn.tolist())
+        await pilot.press("g")  # the chosen genre's movies are all drawn
+        await pilot.pause()
+        has = sum(dataset.genres[0] in g for g in dataset.movies["genres"])
+        assert has <= 37
+        coloured = [s for s in plot.series if s.color != MUTED]
+        assert sum(len(s.xs) for s in coloured) == has
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert sizes == [n, 30]  # PCA on all movies, t-SNE on the capped sample
+        assert f"t-SNE on 30 of {n} movies" in plot.chart_title
+        assert plot.point_count == 30

@@ -6,6 +6,12 @@ meanwhile), ``p`` goes
 back to PCA. ``g`` / ``G`` (or the select box) choose a genre: its movies are drawn in
 colour, the others in grey. ``n`` hides or shows the norm plot. Projections are cached
 per model and method.
+
+At scale the pane works on seeded samples (:mod:`movielens_tui.data.sampling`): t-SNE
+runs on at most TSNE_CAP movies and says so ("t-SNE on 5,000 of 87,585 movies"), and
+each plot draws at most DRAW_CAP points (plotext redraws every point on each repaint:
+87k points take ~250 ms, 10k ~25 ms). A sample always holds the KEEP_POPULAR most rated
+movies and, when a genre is chosen, its movies (up to three quarters of the sample).
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
 
 ALL = "__all__"
+DRAW_CAP = 10_000  # points drawn per plot at most (ml-latest-small's 9,742 all drawn)
+TSNE_CAP = 5_000  # movies t-SNE runs on at most (sklearn's t-SNE is O(n log n), minutes)
+KEEP_POPULAR = 1_000  # the most rated movies are always in a sample
 STACK_HEIGHT = 34  # below this many rows one plot is shown at a time (n switches)
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 
@@ -70,7 +79,10 @@ class MapPane(Vertical, Pane):
 
     def __init__(self) -> None:
         super().__init__(classes="-one -show-map")
-        self._cache: dict[tuple[int, str], np.ndarray] = {}
+        # (model id, method) -> (movie positions projected, their 2-D coordinates)
+        self._cache: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._chosen: dict[str, np.ndarray] = {}
+        self.drawn: np.ndarray | None = None  # movie positions drawn on the map
         self._norms: dict[int, np.ndarray] = {}
         self._running: tuple[int, str] | None = None
         self._started = 0.0
@@ -107,6 +119,7 @@ class MapPane(Vertical, Pane):
             select.set_options([("All genres", ALL), *((g, g) for g in genres)])
             select.value = ALL
         self.genre = ALL
+        self._chosen.clear()
         self._model_changed()
 
     def _model_changed(self) -> None:
@@ -167,34 +180,50 @@ class MapPane(Vertical, Pane):
             self.notify("t-SNE cancelled", title="Map")
 
     # ------------------------------------------------------------------ projecting
-    def _projection(self, model: TrainedModel) -> np.ndarray | None:
-        """The cached projection, or None after starting its worker."""
+    def _projection(
+        self, model: TrainedModel, counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cached projection (movie positions, coordinates), or None after starting
+        its worker (t-SNE on a seeded sample of at most TSNE_CAP movies)."""
+        import numpy as np
+
         key = (id(model), self.method)
         if key not in self._cache and self.method == "pca":
             from movielens_tui.models import embedding_map
 
-            self._cache[key] = embedding_map.project(model, method="pca")  # milliseconds
+            xy = embedding_map.project(model, method="pca")  # milliseconds
+            self._cache[key] = (np.arange(len(xy)), xy)
         if key in self._cache:
             return self._cache[key]
         if self._running != key:
+            from movielens_tui.data.sampling import sample_indices
+
             self._running = key
             self._started = time.monotonic()
-            self._worker = self._project(model, self.method, key)
+            movies = sample_indices(model.n_movies, TSNE_CAP, seed=0, keep=_popular(counts))
+            self._worker = self._project(model, self.method, key, movies)
             if self._ticker is None:
                 self._ticker = self.set_interval(0.5, self._tick)
         return None
 
     @work(thread=True, exclusive=True, group="map-project", exit_on_error=False)
-    def _project(self, model: TrainedModel, method: str, key: tuple[int, str]) -> None:
-        """Project as a job: cancelling or quitting never waits for sklearn's t-SNE
-        (which cannot be interrupted)."""
+    def _project(
+        self, model: TrainedModel, method: str, key: tuple[int, str], movies: np.ndarray
+    ) -> None:
+        """Project ``movies`` as a job: cancelling or quitting never waits for sklearn's
+        t-SNE (which cannot be interrupted)."""
+        import dataclasses
+
         from movielens_tui.models import embedding_map
 
-        outcome = run_job(
-            lambda stop: embedding_map.project(model, method=method, seed=0, should_stop=stop),
-            low_priority=True,
-            what="projection",
-        )
+        part = model
+        if len(movies) < model.n_movies:
+            part = dataclasses.replace(model, movie_embeddings=model.movie_embeddings[movies])
+
+        def job(stop: Any) -> tuple[np.ndarray, np.ndarray]:
+            return movies, embedding_map.project(part, method=method, seed=0, should_stop=stop)
+
+        outcome = run_job(job, low_priority=True, what="projection")
         self.post_message(ProjectionEnded(key, outcome))
 
     @on(ProjectionEnded)
@@ -233,12 +262,20 @@ class MapPane(Vertical, Pane):
             text = f"[b]{no_model_text(app, app.dataset, NO_MODEL)}[/b]"
         elif self._running is not None:
             elapsed = time.monotonic() - self._started
-            text = f"Computing {METHOD_NAMES[self._running[1]]}… {elapsed:.0f} s (t or esc cancels)"
+            text = (
+                f"Computing {METHOD_NAMES[self._running[1]]}{self._tsne_note(model)}… "
+                f"{elapsed:.0f} s (t or esc cancels)"
+            )
         else:
             other = "t t-SNE" if self.method == "pca" else "p PCA"
             text = f"{escape(model.preset)} · [b]{method}[/b] ({other}) · g genre · n map/norms"
         self.query_one("#map-status", Static).update(text)
         self.status_text = Text.from_markup(text).plain
+
+    @staticmethod
+    def _tsne_note(model: TrainedModel) -> str:
+        n = model.n_movies
+        return f" on {min(n, TSNE_CAP):,} of {n:,} movies" if n > TSNE_CAP else ""
 
     def on_show(self) -> None:
         self._visible = True
@@ -271,48 +308,87 @@ class MapPane(Vertical, Pane):
             return
         import numpy as np
 
+        from movielens_tui.data.sampling import sample_indices
+
         movies = dataset.movies
+        n = len(movies)
         main_genre = movies["genre"].to_numpy()
-        genre_lists = movies["genres"].to_numpy()
         names = [*dataset.genres, "Other"]
         colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(names)}
-        if self.genre == ALL:
-            groups = [(g, np.flatnonzero(main_genre == g), colors[g]) for g in names]
-            items = [(g, colors[g]) for g, idx, _ in groups if len(idx)]
-        else:
-            chosen = np.fromiter((self.genre in g for g in genre_lists), bool, len(genre_lists))
-            groups = [
-                ("other", np.flatnonzero(~chosen), MUTED),
-                (self.genre, np.flatnonzero(chosen), colors.get(self.genre, PALETTE[0])),
-            ]
-            items = [(f"{self.genre} ({int(chosen.sum())})", groups[1][2]), ("others", MUTED)]
-        legend.update(_legend(items, max(20, (legend.size.width or self.size.width) - 2)))
-        xy = self._projection(model)
-        method = METHOD_NAMES.get(self.method, self.method)
-        if xy is None:
-            plot.show([], title=f"Movie embeddings ({method}: computing…)")
-        else:
-            plot.show(
-                [Series(xy[idx, 0], xy[idx, 1], color, g) for g, idx, color in groups],
-                title=f"Movie embeddings ({method}, {model.preset})",
-            )
-        norms = self._norms.get(id(model))
-        if norms is None:
-            from movielens_tui.models import embedding_map
-
-            norms = self._norms[id(model)] = embedding_map.norms(model)
         stats = movie_stats_for(self.app, dataset)
         counts = (
             stats["count"].to_numpy()
             if stats is not None
             else np.bincount(dataset.ratings["movie"].to_numpy(), minlength=dataset.n_movies)
         )
+        keep = _popular(counts)
+        chosen = None
+        if self.genre == ALL:
+            items = [(g, colors[g]) for g in names if (main_genre == g).any()]
+        else:
+            chosen = self._chosen.get(self.genre)
+            if chosen is None:
+                lists = movies["genres"].to_numpy()
+                chosen = np.fromiter((self.genre in g for g in lists), bool, len(lists))
+                self._chosen[self.genre] = chosen
+            keep = np.union1d(np.flatnonzero(chosen), keep)
+            items = [(f"{self.genre} ({int(chosen.sum())})", colors.get(self.genre, PALETTE[0])),
+                     ("others", MUTED)]  # fmt: skip
+        legend.update(_legend(items, max(20, (legend.size.width or self.size.width) - 2)))
+
+        def groups(shown: np.ndarray) -> list[tuple[str, np.ndarray, int]]:
+            """(label, positions into ``shown``, colour) per colour group."""
+            if chosen is None:
+                genre_of = main_genre[shown]
+                return [(g, np.flatnonzero(genre_of == g), colors[g]) for g in names]
+            mine = chosen[shown]
+            color = colors.get(self.genre, PALETTE[0])
+            return [("other", np.flatnonzero(~mine), MUTED),
+                    (self.genre, np.flatnonzero(mine), color)]  # fmt: skip
+
+        def drawn_of(projected: np.ndarray) -> np.ndarray:
+            """Positions into ``projected`` to draw: all, or a seeded DRAW_CAP sample."""
+            inside = np.flatnonzero(np.isin(projected, keep))
+            return sample_indices(len(projected), DRAW_CAP, seed=0, keep=inside)
+
+        projection = self._projection(model, counts)
+        method = METHOD_NAMES.get(self.method, self.method)
+        if projection is None:
+            self.drawn = None
+            plot.show([], title=f"Movie embeddings ({method}{self._tsne_note(model)}: computing…)")
+        else:
+            projected, xy = projection
+            at = drawn_of(projected)
+            shown, xy = projected[at], xy[at]
+            self.drawn = shown
+            on = f" on {len(projected):,} of {n:,} movies" if len(projected) < n else ""
+            sampled = f" · {len(shown):,} of {n:,} drawn" if len(shown) < n else ""
+            plot.show(
+                [Series(xy[i, 0], xy[i, 1], c, g) for g, i, c in groups(shown)],
+                title=f"Movie embeddings ({method}{on}, {model.preset}{sampled})",
+            )
+        norms = self._norms.get(id(model))
+        if norms is None:
+            from movielens_tui.models import embedding_map
+
+            norms = self._norms[id(model)] = embedding_map.norms(model)
+        shown = drawn_of(np.arange(n))
+        sampled = f" ({len(shown):,} of {n:,} drawn)" if len(shown) < n else ""
         norms_plot.show(
-            [Series(counts[idx], norms[idx], color, g) for g, idx, color in groups],
-            title="Embedding norm vs number of ratings",
+            [Series(counts[shown[i]], norms[shown[i]], c, g) for g, i, c in groups(shown)],
+            title=f"Embedding norm vs number of ratings{sampled}",
             xlabel="ratings",
             ylabel="norm",
         )
+
+
+def _popular(counts: np.ndarray) -> np.ndarray:
+    """Positions of the KEEP_POPULAR most rated movies."""
+    import numpy as np
+
+    if len(counts) <= KEEP_POPULAR:
+        return np.arange(len(counts))
+    return np.argpartition(-counts, KEEP_POPULAR)[:KEEP_POPULAR]
 
 
 def _legend(items: list[tuple[str, int]], width: int) -> Text:
