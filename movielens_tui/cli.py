@@ -163,6 +163,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json_flag(evaluate)
 
+    compare = sub.add_parser(
+        "compare", parents=[common], help="several presets side by side under one protocol"
+    )
+    compare.add_argument(
+        "--presets",
+        metavar="A,B,C",
+        default="popularity,mf,regularized,biased-mf,ease,softmax",
+        help="comma list of presets, each optionally preset:name=value,... (default: "
+        "popularity,mf,regularized,biased-mf,ease,softmax)",
+    )
+    compare.add_argument("--seed", type=int, default=0)
+    which = compare.add_mutually_exclusive_group()
+    which.add_argument(
+        "--folds",
+        action="store_true",
+        help="every default fold (default): u1..u5 on ml-100k, seeded 5-fold elsewhere",
+    )
+    which.add_argument(
+        "--fold", type=_count(1), metavar="N", help="one fold: uN on ml-100k, else fold N of 5"
+    )
+    which.add_argument("--kfold", type=int, metavar="K", help="seeded K-fold by rating")
+    which.add_argument("--holdout", type=float, metavar="F", help="random holdout fraction")
+    which.add_argument(
+        "--temporal", type=int, metavar="N", help="hold out each user's latest N ratings"
+    )
+    compare.add_argument(
+        "--format", choices=("table", "csv", "markdown"), default="table", help="text output"
+    )
+    compare.add_argument(
+        "--no-save", action="store_true", help="do not keep the result in the data dir"
+    )
+    _json_flag(compare)
+
     neighbors = sub.add_parser("neighbors", parents=[common], help="nearest movies to a title")
     neighbors.add_argument("query", help="a title, fuzzy (e.g. 'aladdin') or a movie id")
     _measure(neighbors)
@@ -208,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stats": _cmd_stats,
         "train": _cmd_train,
         "evaluate": _cmd_evaluate,
+        "compare": _cmd_compare,
         "neighbors": _cmd_neighbors,
         "recommend": _cmd_recommend,
         "presets": _cmd_presets,
@@ -344,6 +378,13 @@ def _cmd_evaluate(args: argparse.Namespace, data: str | None) -> int:
     from movielens_tui.cli_models import evaluate_command
 
     return evaluate_command(args, _load_dataset(args, data, quiet=args.json))
+
+
+def _cmd_compare(args: argparse.Namespace, data: str | None) -> int:
+    from movielens_tui.cli_models import compare_command
+
+    quiet = args.json or args.format != "table"
+    return compare_command(args, _load_dataset(args, data, quiet=quiet))
 
 
 def _cmd_neighbors(args: argparse.Namespace, data: str | None) -> int:

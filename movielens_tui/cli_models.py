@@ -200,6 +200,57 @@ def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
     return 0
 
 
+def compare_command(args: argparse.Namespace, dataset: Dataset) -> int:
+    from movielens_tui import compare, evaluate
+    from movielens_tui.data import splits
+
+    entries = compare.parse_entries(args.presets)
+    only = None
+    if args.fold is not None:
+        if splits.available_folds(dataset.path):
+            protocol = evaluate.Protocol.canonical([args.fold])
+        else:
+            if args.fold > 5:
+                raise ParamError("--fold", f"{args.fold}: the seeded 5-fold has folds 1 to 5")
+            protocol, only = evaluate.Protocol.kfold(5), [f"fold{args.fold}"]
+    elif args.kfold is not None:
+        protocol = evaluate.Protocol.kfold(args.kfold)
+    elif args.holdout is not None:
+        protocol = evaluate.Protocol.holdout(args.holdout)
+    elif args.temporal is not None:
+        protocol = evaluate.Protocol.temporal(args.temporal)
+    else:
+        protocol = evaluate.Protocol.canonical()
+    text_mode = not args.json and args.format == "table"
+    console = _console(stderr=True) if text_mode else None
+
+    def callback(progress: Any) -> None:
+        if console is not None and progress.result is not None:
+            r = progress.result
+            text = ", ".join(f"{k}={v:.4f}" for k, v in r.metrics.items())
+            console.print(f"{progress.model} {r.name}: {text} ({r.fit_seconds:.2f} s)")
+
+    result = compare.compare(
+        dataset, entries, protocol, seed=args.seed, only_folds=only, callback=callback
+    )
+    saved = None if args.no_save else compare.save_comparison(result)
+    if args.json:
+        _print_json([result.row_json(row) for row in result.rows])
+        return 0
+    from movielens_tui.cli_tables import comparison_csv, comparison_markdown, comparison_table
+
+    if args.format == "csv":
+        print(comparison_csv(result), end="")
+    elif args.format == "markdown":
+        print(comparison_markdown(result), end="")
+    else:
+        out = _console()
+        out.print(comparison_table(result))
+        if saved is not None:
+            out.print(f"saved to {saved}")
+    return 0
+
+
 def load_or_train(args: argparse.Namespace, dataset: Dataset) -> TrainedModel:
     """The model for neighbors/recommend: ``--model``, ``--preset`` (train now) or the saved one."""
     from movielens_tui.models import store

@@ -386,16 +386,40 @@ def _evaluate_fold(
     k: int,
     callback: Callable[[Any], None] | None,
     should_stop: Callable[[], bool] | None,
+    coverage: bool = False,
 ) -> FoldResult:
     metrics: dict[str, float] = {}
     model = _fit(dataset, preset, params, train, test, seed, callback, should_stop)
     fit_seconds = float(model.fit_seconds)
     if model.is_rating_model:
         metrics.update(rating_metrics(model, test))
-    ranked = ranking_metrics(model_scorer(model, train), train, test, dataset.n_movies, k)
+    scorer = model_scorer(model, train)
+    ranked = ranking_metrics(scorer, train, test, dataset.n_movies, k)
     n_users = int(ranked.pop("n_users"))
     metrics.update(ranked)
+    if coverage:
+        metrics["coverage"] = catalogue_coverage(scorer, train, dataset.n_movies, k)
     return FoldResult(name, metrics, fit_seconds, len(train), len(test), n_users)
+
+
+evaluate_fold = _evaluate_fold  # one fold of one preset (used by :mod:`movielens_tui.compare`)
+
+
+def catalogue_coverage(
+    scorer: Scorer, train: pd.DataFrame, n_movies: int, k: int = K, batch: int = 512
+) -> float:
+    """Share of the catalogue in any training user's top ``k`` (their rated movies not
+    ranked)."""
+    rows = _UserRows(train)
+    users = rows.users
+    seen = np.zeros(n_movies, dtype=bool)
+    for start in range(0, len(users), batch):
+        chunk = users[start : start + batch]
+        scores = np.array(scorer(chunk), dtype=np.float64)
+        scores[rows.mask(chunk, n_movies)] = -np.inf
+        best = top_k(scores, k)
+        seen[best[np.isfinite(np.take_along_axis(scores, best, axis=1))]] = True
+    return float(seen.sum() / max(1, n_movies))
 
 
 def _fit(
