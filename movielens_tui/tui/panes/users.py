@@ -45,7 +45,7 @@ K_DEFAULT = 10
 # always answers over every user (UserIndex); the line under the filter says
 # "first 2,000 of 200,948 users · type an id or filter".
 MAX_LISTED = 2000
-LEFT_MIN, LEFT_MAX_SHARE = 30, 0.6  # user-list width: what its columns need, within these
+LEFT_MIN, LEFT_MAX_SHARE = 35, 0.6  # user-list width: what its columns need, within these
 FULL_HINT = hint(("age", "sex", "occupation"))
 
 

@@ -1,0 +1,131 @@
+"""Open a generated ml-25m-layout release of a million ratings from the cache in the
+installed ``movielens-tui`` (tmux), twice (parse, then the columnar cache), and walk
+every pane checking what a person would see."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+USERS, MOVIES, RATINGS = 6_000, 8_000, 1_000_000
+
+
+def _console_script() -> str | None:
+    local = Path(sys.executable).with_name("movielens-tui")
+    return str(local) if local.exists() else shutil.which("movielens-tui")
+
+
+class Terminal:
+    """One tmux session on a private server socket running a command."""
+
+    def __init__(self, command: str, width: int = 100, height: int = 30) -> None:
+        self.socket = f"mltui-{uuid.uuid4().hex[:8]}"
+        self.session = "app"
+        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
+                   str(height), command)  # fmt: skip
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True,
+                             timeout=20)  # fmt: skip
+        return out.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.session)
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if predicate(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"screen never matched; last capture:\n{text}")
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+def _open(script: str) -> Terminal:
+    env = {k: os.environ[k] for k in ("MOVIELENS_TUI_HOME", "MOVIELENS_TUI_CACHE")}
+    env["TERM"] = "xterm-256color"
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    return Terminal(
+        f"env {assignments} {shlex.quote(script)} --dataset ml-25m; echo EXITED-$?; sleep 30"
+    )
+
+
+def test_a_million_rating_release_from_the_cache_in_every_pane(isolated_dirs: Path) -> None:
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    from movielens_tui.data import registry
+    from movielens_tui.data.download import dataset_dir
+    from movielens_tui.data.synthetic import write_csv_release
+    from movielens_tui.paths import cache_dir
+
+    folder = dataset_dir(registry.get("ml-25m"), cache_dir())
+    write_csv_release(folder, n_users=USERS, n_movies=MOVIES, n_ratings=RATINGS,
+                      tags=False, links=False, crlf=False)  # fmt: skip
+    counts = f"{USERS:,} users · {MOVIES:,} movies · {RATINGS:,} ratings"
+
+    first = _open(script)  # parses the CSV and writes the columnar cache
+    try:
+        screen = first.wait_for(lambda s: counts in s, timeout=40)
+        assert "ml-25m" in screen and "Most rated" in screen
+        first.send("C-q")
+        first.wait_for(lambda s: "EXITED-0" in s, timeout=15)
+    finally:
+        first.close()
+
+    term = _open(script)  # the cached start
+    try:
+        started = time.monotonic()
+        screen = term.wait_for(lambda s: counts in s, timeout=20)
+        assert time.monotonic() - started < 20
+        assert "Ratings by value" in screen
+
+        term.send("2")
+        screen = term.wait_for(lambda s: "Start (s)" in s, timeout=10)
+        assert "No trained model yet" in screen and "learning_rate" in screen
+
+        term.send("3")
+        term.wait_for(lambda s: "Search a movie title" in s, timeout=10)
+        term.send("/")
+        time.sleep(0.3)
+        term.send("Storm Fire 4010")
+        screen = term.wait_for(lambda s: s.count("Storm Fire 4010") >= 2, timeout=10)
+
+        term.send("4")
+        screen = term.wait_for(lambda s: f"first 2,000 of {USERS:,} users" in s, timeout=10)
+        assert "User 1 · " in screen and " User " in screen and "Ratings" in screen
+        term.send("/")
+        time.sleep(0.3)
+        term.send(str(USERS))  # past the listed first 2,000: the filter answers over all
+        screen = term.wait_for(lambda s: f"User {USERS} · " in s, timeout=10)
+        assert f"1 of {USERS:,} match" in screen and "Top rated" in screen
+        term.send("Escape")
+
+        term.send("5")
+        screen = term.wait_for(lambda s: "Movie embeddings" in s, timeout=10)
+        assert "No trained model yet" in screen and "t t-SNE" in screen
+
+        term.send("6")
+        screen = term.wait_for(lambda s: "Your ratings (0)" in s, timeout=10)
+        assert "Storm Fire 4010" in screen  # the most rated movies to rate
+    finally:
+        term.close()
