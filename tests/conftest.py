@@ -30,10 +30,12 @@ def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the cache and data dirs at a temp folder; forget MOVIELENS_TUI_DATA / _URL."""
+    """Point the cache, data and config dirs at a temp folder (subprocesses inherit them);
+    forget MOVIELENS_TUI_DATA / _URL."""
     home = tmp_path / "home"
     monkeypatch.setenv("MOVIELENS_TUI_HOME", str(home / "data"))
     monkeypatch.setenv("MOVIELENS_TUI_CACHE", str(home / "cache"))
+    monkeypatch.setenv("MOVIELENS_TUI_CONFIG", str(home / "config"))  # remembered settings
     monkeypatch.delenv("MOVIELENS_TUI_DATA", raising=False)
     monkeypatch.delenv("MOVIELENS_TUI_URL", raising=False)
     return home
