@@ -17,7 +17,7 @@ from movielens_tui.cli_output import console as _console
 from movielens_tui.cli_output import json_default as _json_default  # noqa: F401
 from movielens_tui.cli_output import note as _note
 from movielens_tui.cli_output import print_json as _print_json
-from movielens_tui.models.presets import DEFAULT_PRESET
+from movielens_tui.models.presets import COMPARE_PRESETS, DEFAULT_PRESET
 
 PROG = "movielens-tui"
 EXIT_ERROR = 1
@@ -169,9 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--presets",
         metavar="A,B,C",
-        default="popularity,mf,regularized,biased-mf,ease,softmax",
+        default=",".join(COMPARE_PRESETS),
         help="comma list of presets, each optionally preset:name=value,... (default: "
-        "popularity,mf,regularized,biased-mf,ease,softmax)",
+        f"{','.join(COMPARE_PRESETS)})",
     )
     compare.add_argument("--seed", type=int, default=0)
     which = compare.add_mutually_exclusive_group()

@@ -31,11 +31,12 @@ from movielens_tui.evaluate import (
     Protocol,
     evaluate_fold,
 )
+from movielens_tui.models.presets import COMPARE_PRESETS
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
 
-DEFAULT_PRESETS = ("popularity", "mf", "regularized", "biased-mf", "ease", "softmax")
+DEFAULT_PRESETS = COMPARE_PRESETS
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "fit_seconds"})
 FORMAT_VERSION = 1
 

@@ -208,6 +208,8 @@ DEFAULT_PRESET = "biased-mf"  # the CLI's and the UI's default
 DEFAULT_RATING_PRESET = "biased-mf"
 DEFAULT_RANKING_PRESET = "ease"
 BASELINE_PRESET = "popularity"
+# what `compare` runs by default: the baseline, the colab's models, biased-mf, EASE
+COMPARE_PRESETS = ("popularity", "mf", "regularized", "biased-mf", "ease", "softmax")
 
 
 def get_preset(name: str | Preset) -> Preset:
