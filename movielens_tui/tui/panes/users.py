@@ -23,7 +23,6 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
-from movielens_tui.data.user_search import UserIndex, listing_note
 from movielens_tui.data.users_filter import attributes_of, banded_ages, hint
 from movielens_tui.tui.constants import K_MAX, K_MIN, NO_MODEL, measure_word, plural
 from movielens_tui.tui.focus import focus_now
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from movielens_tui.data.movielens import Dataset
+    from movielens_tui.data.user_search import UserIndex
 
 USER_COLUMNS = (("user_id", "User"), ("age", "Age"), ("sex", "Sex"), ("occupation", "Occupation"))
 ID_ONLY_COLUMNS = (("user_id", "User"), ("count", "Ratings"), ("mean", "Mean"))
@@ -206,6 +206,8 @@ class UsersPane(Vertical, Pane):
 
         self.user_table = table = stats.user_table(dataset)
         self.user = None
+        from movielens_tui.data.user_search import UserIndex  # numpy: after the first paint
+
         attributes = attributes_of(dataset)
         self.index = UserIndex(table, attributes, banded_ages(dataset))
         columns = user_columns(dataset)
@@ -246,6 +248,8 @@ class UsersPane(Vertical, Pane):
         self._show_hint(said or hint(index.attributes, index.low is not None))
         positions = rows[:MAX_LISTED]
         listed = table.iloc[positions]
+        from movielens_tui.data.user_search import listing_note
+
         self._show_count(listing_note(len(positions), len(rows), len(table), bool(text.split())))
         users.show_rows(listed.to_dict("records"), positions.tolist())
         self.user = users.highlighted_movie()
