@@ -91,7 +91,12 @@ BACKGROUND_THREADS = (TRAIN_THREAD_NAME, JOB_THREAD_NAME)  # run_app leaves with
 # SIGHUP the terminal is usually gone and Textual's shutdown can hang writing to it
 SIGNAL_GRACE = {int(signal.SIGTERM): 5.0, int(getattr(signal, "SIGHUP", 1)): 1.0}
 PALETTE_NAMES = {"choose-dataset": "Choose dataset…"}  # palette names unlike the footer's
-PICKER_BLOCKS = ("show_pane", "search", "toggle_measure", "choose_dataset")  # behind the picker
+PICKER_BLOCKS = (  # behind the picker
+    *("show_pane", "search", "toggle_measure", "choose_dataset", "export_table", "help"),
+)
+TERMINAL_THEME = (
+    "ansi-dark"  # Textual's theme in the terminal's own ANSI colours  # behind the picker
+)
 
 
 class _Cancelled(Exception):
@@ -142,6 +147,8 @@ class MovieLensApp(App[int]):
     TITLE = "movielens-tui"
     COMMANDS = App.COMMANDS | {MovieLensCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    NOTIFICATION_TIMEOUT = 4
     BINDINGS = [
         *(
             Binding(
@@ -171,6 +178,21 @@ class MovieLensApp(App[int]):
             id="choose-dataset",
             tooltip="Open another MovieLens release (downloads it first if needed)",
         ),  # fmt: skip
+        Binding(
+            "e",
+            "export_table",
+            "Export",
+            id="export",
+            tooltip="Export the table in view to CSV (in the data dir's exports folder)",
+        ),  # fmt: skip
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            key_display="?",
+            id="help",
+            tooltip="This pane's keys and the app's",
+        ),  # fmt: skip
         Binding("escape", "leave_input", "Leave field", show=False, id="leave-input"),
         Binding(
             "ctrl+q",
@@ -196,8 +218,24 @@ class MovieLensApp(App[int]):
         dataset: Dataset | None = None,
         dataset_name: str | None = None,
         handle_signals: bool = False,
+        remember: bool = False,
     ) -> None:
         super().__init__()
+        self.remember = remember
+        """Read and write the settings file (``run_app``; tests opt in)."""
+        self.settings: dict[str, Any] = {}
+        self.settings_warning: str | None = None
+        if remember:
+            from movielens_tui import settings
+
+            self.settings, self.settings_warning = settings.load()
+            if data is None and dataset_name is None and dataset is None:
+                dataset_name = self._remembered_dataset()
+            if self.settings.get("measure") in MEASURES:
+                self.set_reactive(MovieLensApp.measure, self.settings["measure"])
+            theme = self.settings.get("theme")
+            if isinstance(theme, str) and theme in self.available_themes:
+                self.theme = theme
         self.handle_signals = handle_signals
         """Quit like ctrl+q on SIGTERM / SIGHUP (``run_app``, and tests that send them)."""
         self.quit_signal: int | None = None
@@ -241,6 +279,59 @@ class MovieLensApp(App[int]):
         self._show_header()
         self.call_after_refresh(self._focus_inside, PANES[0][0])
         self.load_dataset()
+        if self.settings_warning:
+            self.notify(self.settings_warning, title="Settings", severity="warning", timeout=10)
+        pane = self.settings.get("pane")
+        if pane in {key for key, _, _ in PANES} and pane != PANES[0][0]:
+            self.call_after_refresh(self.run_action, f"show_pane('{pane}')")
+        if self.remember:
+            self.watch(self, "theme", self.save_settings, init=False)
+            self.watch(self, "measure", self.save_settings, init=False)
+
+    def _remembered_dataset(self) -> str | None:
+        name = self.settings.get("dataset")
+        from movielens_tui.data import registry
+
+        return name if isinstance(name, str) and name in registry.REGISTRY else None
+
+    def restore_pane_settings(self, pane: Pane) -> None:
+        """A pane just mounted takes its remembered value (k, preset); panes call it."""
+        if pane.NAME == "neighbors" and isinstance(self.settings.get("k"), int):
+            from movielens_tui.tui.constants import K_MAX, K_MIN
+
+            pane.k = max(K_MIN, min(K_MAX, self.settings["k"]))  # type: ignore[attr-defined]
+
+    def current_settings(self) -> dict[str, Any]:
+        """What would be remembered now."""
+        values: dict[str, Any] = dict(self.settings)
+        values["measure"] = self.measure
+        values["theme"] = self.theme
+        with contextlib.suppress(Exception):
+            values["pane"] = self.active_pane_name
+        if self.dataset is not None:
+            values["dataset"] = self.dataset.name
+        for name, attr, key in (("neighbors", "k", "k"), ("train", "preset_name", "preset")):
+            with contextlib.suppress(Exception):
+                value = getattr(self.pane(name), attr, None)
+                if value is not None:
+                    values[key] = value
+        return values
+
+    def save_settings(self) -> None:
+        """Write the remembered values (no-op unless ``remember``); a failure is one line."""
+        if not self.remember:
+            return
+        from movielens_tui import settings
+
+        values = self.current_settings()
+        if values == self.settings:
+            return
+        try:
+            settings.save(values)
+        except OSError as exc:
+            self.notify(f"Settings not saved: {exc}", title="Settings", severity="warning")
+            return
+        self.settings = values
 
     def on_unmount(self) -> None:
         if self._undo_signals is not None:
@@ -516,7 +607,7 @@ class MovieLensApp(App[int]):
         self.post_message(ModelActivated(model, path))
         if model is not None:
             where = f" from {path.name}" if path else ""
-            self.notify(f"Active model: {model.preset}{where}", title="Model")
+            self.notify(f"Active model: {model.preset}{where}", title="Model", timeout=3)
 
     # ------------------------------------------------------------------ actions
 
@@ -548,6 +639,44 @@ class MovieLensApp(App[int]):
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.active = f"tab-{name}"
         self._focus_inside(name)
+        self.save_settings()
+
+    def action_help(self) -> None:
+        """Open the help screen: the shown pane's keys, then the app's."""
+        from movielens_tui.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        name = self.active_pane_name
+        label = next((lab for key, lab, _ in PANES if key == name), name)
+        pane = self.pane(name)
+        pane_bindings = list(self._bindings_of(pane))
+        seen_types: set[type] = {type(pane)}
+        for widget in pane.query("*"):
+            kind = type(widget)
+            if kind not in seen_types and kind.__module__.startswith("movielens_tui"):
+                seen_types.add(kind)
+                pane_bindings += self._bindings_of(widget)
+        sections = [(f"{label} pane", pane_bindings), ("Everywhere", self._bindings_of(self))]
+        self.push_screen(HelpScreen(sections))
+
+    def action_export_table(self) -> None:
+        """Export the table in view to CSV and say where it went (one line)."""
+        from movielens_tui.tui.export import export_table, table_in_view
+
+        name = self.active_pane_name
+        table = table_in_view(self.pane(name), self.focused)
+        if table is None:
+            self.notify("Nothing to export here: no table with rows in this pane",
+                        title="Export", severity="warning")  # fmt: skip
+            return
+        dataset = self.dataset.name if self.dataset is not None else None
+        try:
+            path = export_table(table, name, dataset)
+        except OSError as exc:
+            self.notify(f"Export failed: {exc}", title="Export", severity="error")
+            return
+        self.notify(f"Exported {table.row_count} rows to {path}", title="Export", timeout=8)
 
     def _focus_inside(self, name: str) -> None:
         pane = self.pane(name)
@@ -603,6 +732,8 @@ class MovieLensApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit at once: cancel training, downloads and other workers first."""
+        with contextlib.suppress(Exception):
+            self.save_settings()
         self.workers.cancel_all()
         self.exit(0)
 
@@ -610,6 +741,15 @@ class MovieLensApp(App[int]):
 
     def palette_commands(self) -> Iterator[PaletteCommand]:
         """Every app and pane action, for the command palette."""
+
+        async def terminal_theme() -> None:
+            self.theme = TERMINAL_THEME
+
+        yield PaletteCommand(
+            "Theme: follow the terminal",
+            "the terminal's own ANSI colours (Textual's ansi-dark); 'Theme' lists all",
+            terminal_theme,
+        )
         for binding in self._bindings_of(self):
             if binding.id == "leave-input":
                 continue
@@ -734,7 +874,7 @@ def run_app(
 
     log_path = data_dir() / LOG_NAME
     app = MovieLensApp(data=data, model_path=model_path, dataset_name=dataset_name,
-                       handle_signals=True)  # fmt: skip
+                       handle_signals=True, remember=True)  # fmt: skip
     started = time.time()
     # TensorFlow's autograph files go to a private folder removed below: os._exit skips
     # the interpreter exit where TensorFlow would remove them

@@ -101,3 +101,19 @@ def test_you_pane_half_stars_latest_small(snap_compare, latest_small) -> None:
     )
     app = MovieLensApp(dataset=latest_small)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps)
+
+
+# Issue 13: every pane complete at 80x24 and using the room at 120x40.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+@SIZES
+def test_neighbors_pane_sizes(snap_compare, make_app, model, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=_steps(model, *NEIGHBORS))
+
+
+@SIZES
+def test_you_pane_sizes(snap_compare, make_app, model, size) -> None:
+    """Opened, then down and 5 as the hint says: the second movie rated."""
+    steps = _steps(model, ("6",), ("down", "5"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps)

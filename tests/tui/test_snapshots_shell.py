@@ -7,6 +7,7 @@ Update after an intended change with ``pytest tests/tui/test_snapshots_shell.py
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 SIZE = (100, 30)
@@ -69,3 +70,15 @@ def test_dataset_pane_at_80x24(snap_compare, make_app) -> None:
 def test_dataset_picker(snap_compare, make_app) -> None:
     """The picker over the Dataset pane (empty cache: only the bundled release has ✓)."""
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled("c"))
+
+
+# Issue 13: every pane complete at 80x24 and using the room at 120x40.
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_dataset_pane_sizes(snap_compare, make_app, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=_settled())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_train_pane_sizes(snap_compare, make_app, size) -> None:
+    """The default preset: every hyperparameter and the whole description reachable."""
+    assert snap_compare(make_app(), terminal_size=size, run_before=_settled("2"))

@@ -60,7 +60,8 @@ async def test_rate_three_movies_get_recommendations_and_a_saved_file(make_app, 
         await pilot.press("6")
         await pilot.pause()
         pane = app.query_one(YouPane)
-        assert pane.has_focus  # the pane itself: 1-6 still switch panes
+        # the movie list has the focus: down and 1-5 rate at once, as the hint says
+        assert app.focused is app.query_one("#you-search", MovieSearch).matches
         assert "Rate a few movies" in pane.status_text
         rated = {
             await _rate(pilot, app, "Aladd", "5"): 5.0,
@@ -99,13 +100,32 @@ async def test_rate_three_movies_get_recommendations_and_a_saved_file(make_app, 
         assert "2 ratings" in pane.status_text
 
 
+async def test_down_then_5_rates_right_after_opening(make_app, model) -> None:
+    """Issue 13: the hint line's "↓ list · 1-5 rate" works as soon as the pane opens."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("6")
+        await settle(pilot, app)
+        search = app.query_one("#you-search", MovieSearch)
+        await pilot.press("down")
+        movie = search.matches.highlighted_movie()
+        await pilot.press("5")
+        await pilot.pause()
+        assert app.active_pane_name == "you"
+        saved = json.loads(paths.my_ratings_path(dataset.name).read_text())["ratings"]
+        assert list(saved.values()) == [5]
+        assert movie is not None and search.matches.movies.index(movie) == 1
+        assert "1 rating," in app.query_one(YouPane).status_text
+
+
 async def test_digit_keys_switch_panes_outside_the_lists(make_app, model) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         dataset = await start(pilot, app, model)
         await pilot.press("6")
         await pilot.pause()
-        await pilot.press("1")  # the pane has the focus, not a list: switch pane
+        await pilot.press("escape", "1")  # out of the list (the pane has the focus): switch
         await pilot.pause()
         assert app.active_pane_name == "dataset"
         await pilot.press("6", "slash", "1", "2")  # in the search box digits are typed

@@ -77,10 +77,7 @@ class DatasetPane(VerticalScroll, Pane):
             yield Label("Top", classes="top-label")
             yield Input(str(DEFAULT_TOP), type="integer", id="top-n", max_length=3, compact=True,
                         tooltip=f"how many movies the top lists show (1-{MAX_TOP})")  # fmt: skip
-        with Grid(id="dataset-charts"):
-            yield BarChart("Ratings by value", id="rating-histogram")
-            yield BarChart("Ratings per user", id="ratings-per-user")
-            yield BarChart("Ratings per movie", id="ratings-per-movie")
+        # the top lists first: whole at 80x24; the charts follow (the pane scrolls)
         with Grid(id="dataset-tables"):
             with Vertical():
                 yield Label("Most rated", classes="table-title")
@@ -88,6 +85,10 @@ class DatasetPane(VerticalScroll, Pane):
             with Vertical():
                 yield Label(f"Highest mean (≥{MIN_RATINGS} ratings)", classes="table-title")
                 yield DataTable(id="top-by-mean", cursor_type="row", zebra_stripes=True)
+        with Grid(id="dataset-charts"):
+            yield BarChart("Ratings by value", id="rating-histogram")
+            yield BarChart("Ratings per user", id="ratings-per-user")
+            yield BarChart("Ratings per movie", id="ratings-per-movie")
 
     def on_mount(self) -> None:
         self._title_width = 0

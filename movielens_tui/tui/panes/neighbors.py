@@ -63,6 +63,7 @@ class NeighborsPane(Vertical, Pane):
         yield ResultsTable(HIT_COLUMNS, id="neighbors-table")
 
     def on_mount(self) -> None:
+        self.app.restore_pane_settings(self)
         self.watch(self.app, "model", self._refresh, init=False)
         self.watch(self.app, "measure", self._refresh, init=False)
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
@@ -144,10 +145,18 @@ class NeighborsPane(Vertical, Pane):
             table.show_rows([], [])
             candidates.update("")
             return
+        from movielens_tui.errors import MovieLensError
         from movielens_tui.models import scoring
 
         title = dataset.movies["title"].iat[self.movie]
-        self.hits = scoring.neighbors(model, self.movie, measure=app.measure, k=self.k)
+        try:
+            self.hits = scoring.neighbors(model, self.movie, measure=app.measure, k=self.k)
+        except MovieLensError as exc:  # e.g. a restricted EASE model: movie outside its top-N
+            self.hits = []
+            status.update(f"[b]{_escape(title)}[/b]: {_escape(str(exc))} · {settings}")
+            table.show_rows([], [])
+            candidates.update("")
+            return
         rows = scoring.hits_table(dataset, self.hits)
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank

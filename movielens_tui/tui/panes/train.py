@@ -23,7 +23,13 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker
 
 from movielens_tui.errors import ParamError
-from movielens_tui.models.presets import PARAM_SPECS, PRESETS, get_preset, resolve_params
+from movielens_tui.models.presets import (
+    DEFAULT_PRESET,
+    PARAM_SPECS,
+    PRESETS,
+    get_preset,
+    resolve_params,
+)
 from movielens_tui.tui.jobs import Done
 from movielens_tui.tui.messages import TrainingEnded, TrainingProgress
 from movielens_tui.tui.panes.base import Pane
@@ -36,7 +42,6 @@ if TYPE_CHECKING:
     from movielens_tui.tui.training_job import TrainedRun
 
 STOP_GRACE = 0.25  # how long a cancelled worker waits for the trainer to notice
-DEFAULT_PRESET = "biased-mf"
 
 
 def format_seconds(seconds: float) -> str:
@@ -98,7 +103,8 @@ class TrainPane(Horizontal, Pane):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="train-side"):
+        # one scrolling column: every hyperparameter and the whole description reachable
+        with VerticalScroll(id="train-side"):
             yield Select(
                 [(name, name) for name in PRESETS],
                 value=self.preset_name,
@@ -107,7 +113,7 @@ class TrainPane(Horizontal, Pane):
                 id="preset",
             )
             yield Static("", id="preset-description")
-            yield VerticalScroll(id="param-form")
+            yield Vertical(id="param-form")
             yield Static("", id="form-error")
             yield Button("Start (s)", id="train-button", variant="success")
         with Vertical(id="train-live"):
@@ -117,6 +123,10 @@ class TrainPane(Horizontal, Pane):
             yield LossChart(id="chart-1")
 
     async def on_mount(self) -> None:
+        remembered = self.app.settings.get("preset")
+        if remembered in PRESETS:
+            self.preset_name = remembered
+            self.query_one("#preset", Select).value = remembered
         await self._build_form(self.preset_name)
         self.watch(self.app, "model", self._model_changed)
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
@@ -141,7 +151,7 @@ class TrainPane(Horizontal, Pane):
         self.preset_name = preset.name
         self._form_generation += 1
         generation = self._form_generation
-        form = self.query_one("#param-form", VerticalScroll)
+        form = self.query_one("#param-form", Vertical)
         await form.remove_children()
         widgets: list[Widget] = []
         for name, value in preset.params.items():

@@ -139,14 +139,15 @@ class YouPane(Vertical, Pane):
 
     # ------------------------------------------------------------------ focus and keys
     def focus_default(self) -> None:
-        """Focus the pane itself: 1-6 still switch panes; ``/`` starts a search."""
-        self.focus_self()
+        """Focus the movie list: ``↓`` and ``1``-``5`` (``h``) rate at once, as the hint
+        line says; ``/`` starts a search, ``esc`` leaves the list (then 1-6 switch panes)."""
+        focus_now(self.query_one(MovieSearch).matches)
 
     def action_focus_search(self) -> None:
         self.query_one(MovieSearch).focus_input()
 
     def action_leave_list(self) -> None:
-        self.focus_default()
+        self.focus_self()
 
     def _focused_table(self) -> ResultsTable | None:
         focused = self.app.focused

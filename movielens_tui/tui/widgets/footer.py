@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 PALETTE_SEPARATOR = "▏"
+Entry = tuple[tuple[tuple[str, str, str, bool], ...], str | None]  # items, group label
+KEEP_KEYS = frozenset({"question_mark", "f1", "ctrl+q"})  # shown however narrow
 DIM = Style(dim=True)
 
 
@@ -114,7 +116,8 @@ class KeyFooter(Widget):
                 text.append(" " + description, description_style + dim)
             spans.append((start, len(text), key, enabled))
 
-        for items, label in zip(self._entries, self._group_labels, strict=True):
+        entries = self._fitting(self.size.width)
+        for items, label in entries:
             if label is None:
                 add(items[0])
                 text.append(" ")
@@ -134,6 +137,29 @@ class KeyFooter(Widget):
                 add(self._palette)
         self._spans = spans
         return text
+
+    def _fitting(
+        self, width: int
+    ) -> list[tuple[tuple[tuple[str, str, str, bool], ...], str | None]]:
+        """The entries that fit in ``width`` with their labels: the last ones (the app's
+        least used keys) go first; the help and quit keys always stay."""
+        entries = list(zip(self._entries, self._group_labels, strict=True))
+
+        def length(entry: Entry) -> int:
+            items, label = entry
+            if label is None:
+                _key, display, description, _ = items[0]
+                return len(display) + (len(description) + 1 if description else 0) + 1
+            return 2 + sum(len(item[1]) for item in items) + len(label) + 1
+
+        total = sum(length(entry) for entry in entries)
+        index = len(entries) - 1
+        while total > width and index >= 0:
+            items, _label = entries[index]
+            if not any(item[0] in KEEP_KEYS for item in items):
+                total -= length(entries.pop(index))
+            index -= 1
+        return entries
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         for start, end, key, enabled in self._spans:

@@ -79,6 +79,8 @@ class ResultsTable(DataTable):
         )
         self._column_specs = list(columns)
         self._keys: list[int] = []
+        self.raw_rows: list[dict[str, Any]] = []
+        """The rows as given to :meth:`show_rows` (unclipped values, for export)."""
 
     def on_mount(self) -> None:
         for key, label in self._column_specs:
@@ -126,7 +128,9 @@ class ResultsTable(DataTable):
         else:
             self.clear()
         self._keys = []
+        self.raw_rows = []
         for row, movie in zip(rows, movies, strict=True):
+            self.raw_rows.append(dict(row))
             cells = [format_cell(key, row.get(key)) for key, _ in self._column_specs]
             self.add_row(*cells, key=str(int(movie)))
             self._keys.append(int(movie))
