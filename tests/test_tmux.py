@@ -137,7 +137,8 @@ def test_first_run_offline_opens_the_bundled_release(isolated_dirs: Path) -> Non
     try:
         screen = term.wait_for(lambda s: "100,836 ratings" in s, timeout=90)
         assert "610 users" in screen and "9,742 movies" in screen
-        assert "ml-latest-small" in screen.splitlines()[0]  # the header names it
+        # the header names it (once the notice's toast, top-right, has gone)
+        term.wait_for(lambda s: "ml-latest-small" in s.splitlines()[0], timeout=15)
         # the one-line notice above the footer (the toast repeating it goes after 8 s)
         screen = term.wait_for(lambda s: "ml-100k could not be downloaded" in s, timeout=30)
         notice = [line for line in screen.splitlines() if "opened the bundled" in line]
@@ -285,3 +286,55 @@ def _running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_a_new_user_walks_every_pane_at_80x24(small_data_dir: Path, isolated_dirs: Path) -> None:
+    """Issue 13 at 80x24: every pane, a training with its chart in view, ``↓ 5`` in the
+    You pane right after opening it, the help screen and a CSV export."""
+    script = _console_script()
+    if script is None:
+        pytest.skip("the movielens-tui console script is not installed")
+    home = Path(os.environ["MOVIELENS_TUI_HOME"])
+    env = {
+        "MOVIELENS_TUI_HOME": str(home),
+        "MOVIELENS_TUI_CACHE": os.environ["MOVIELENS_TUI_CACHE"],
+        "MOVIELENS_TUI_CONFIG": str(home / "config"),
+        "TERM": "xterm-256color",
+    }
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    term = Terminal(f"env {assignments} {shlex.quote(script)} --data "
+                    f"{shlex.quote(str(small_data_dir))}; echo EXITED-$?; sleep 30",
+                    width=80, height=24)  # fmt: skip
+    try:
+        screen = term.wait_for(lambda s: "Most rated" in s and " 10 " in s)
+        assert "? Help" in screen.splitlines()[-1]  # the footer keeps the help key
+        term.send("2")
+        screen = term.wait_for(lambda s: "Start (s)" in s, timeout=10)
+        assert "train_rmse" in screen and "┌" in screen  # the chart is in view
+        term.send("s")  # a second or so on the small dataset: Stop (s) may never be seen
+        screen = term.wait_for(lambda s: "Start (s)" in s and "test_rmse 0." in s, timeout=180)
+        assert "train_rmse" in screen and "┌" in screen
+        for key, text in (("3", "Neighbors"), ("4", "Users"), ("5", "Map")):
+            term.send(key)
+            time.sleep(0.5)
+            assert term.alive() and text in term.screen()
+        term.send("6")
+        term.wait_for(lambda s: "↓ list" in s, timeout=10)
+        term.send("Down")
+        term.send("5")
+        term.wait_for(lambda s: "Your ratings (1)" in s, timeout=10)
+        term.send("Escape")
+        term.send("?")
+        screen = term.wait_for(lambda s: "You pane" in s and "Everywhere" in s, timeout=10)
+        term.send("Escape")
+        time.sleep(0.3)
+        term.send("e")
+        term.wait_for(lambda s: "Exported" in s, timeout=10)
+        exports = list((home / "exports").glob("*.csv"))
+        assert len(exports) == 1  # the table in view: the focused movie list
+        lines = exports[0].read_text().splitlines()
+        assert "Ratings" in lines[0] and len(lines) > 5
+        term.send("C-q")
+        assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
+    finally:
+        term.close()

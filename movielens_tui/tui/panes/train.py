@@ -103,18 +103,20 @@ class TrainPane(Horizontal, Pane):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        # one scrolling column: every hyperparameter and the whole description reachable
-        with VerticalScroll(id="train-side"):
-            yield Select(
-                [(name, name) for name in PRESETS],
-                value=self.preset_name,
-                allow_blank=False,
-                compact=True,
-                id="preset",
-            )
-            yield Static("", id="preset-description")
-            yield Vertical(id="param-form")
-            yield Static("", id="form-error")
+        with Vertical(id="train-side"):
+            # one scrolling column: every hyperparameter and the whole description
+            # reachable; the Start/Stop button stays in view below it
+            with VerticalScroll(id="train-form-scroll"):
+                yield Select(
+                    [(name, name) for name in PRESETS],
+                    value=self.preset_name,
+                    allow_blank=False,
+                    compact=True,
+                    id="preset",
+                )
+                yield Static("", id="preset-description")
+                yield Vertical(id="param-form")
+                yield Static("", id="form-error")
             yield Button("Start (s)", id="train-button", variant="success")
         with Vertical(id="train-live"):
             yield Static("", id="train-status")
