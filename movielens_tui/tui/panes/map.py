@@ -105,7 +105,8 @@ class MapPane(Vertical, Pane):
     def on_mount(self) -> None:
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
         self.watch(self.app, "model", self._model_changed, init=False)
-        self._dataset_changed()
+        # after a refresh: a Select just composed has no label widget yet to update
+        self.call_after_refresh(self._dataset_changed)
 
     def focus_default(self) -> None:
         self.focus_self()
