@@ -105,8 +105,7 @@ class MapPane(Vertical, Pane):
     def on_mount(self) -> None:
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
         self.watch(self.app, "model", self._model_changed, init=False)
-        # after a refresh: a Select just composed has no label widget yet to update
-        self.call_after_refresh(self._dataset_changed)
+        self._dataset_changed()
 
     def focus_default(self) -> None:
         self.focus_self()
@@ -115,13 +114,18 @@ class MapPane(Vertical, Pane):
     def _dataset_changed(self) -> None:
         dataset = self.app.dataset
         genres = list(dataset.genres) if dataset is not None else []
+        # after a refresh: a Select composed a moment ago has no label widget to update yet
+        # (pressing 2 on a fresh start crashed here with NoMatches '#label')
+        self.call_after_refresh(self._set_genres, genres)
+        self.genre = ALL
+        self._chosen.clear()
+        self._model_changed()
+
+    def _set_genres(self, genres: list[str]) -> None:
         select = self.query_one("#map-genre", Select)
         with self.prevent(Select.Changed):
             select.set_options([("All genres", ALL), *((g, g) for g in genres)])
             select.value = ALL
-        self.genre = ALL
-        self._chosen.clear()
-        self._model_changed()
 
     def _model_changed(self) -> None:
         self._cache.clear()
