@@ -5,65 +5,20 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_support import TMUX, Terminal, console_script
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
-
-
-def _console_script() -> str | None:
-    local = Path(sys.executable).with_name("movielens-tui")
-    return str(local) if local.exists() else shutil.which("movielens-tui")
-
-
-class Terminal:
-    """One tmux session on a private server socket running a command."""
-
-    def __init__(self, command: str, width: int = 100, height: int = 30) -> None:
-        self.socket = f"mltui-{uuid.uuid4().hex[:8]}"
-        self.session = "app"
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
-                   str(height), command)  # fmt: skip
-
-    def _tmux(self, *args: str) -> str:
-        out = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True,
-                             timeout=20)  # fmt: skip
-        return out.stdout
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.session)
-
-    def send(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", self.session, *keys)
-
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if predicate(text):
-                return text
-            time.sleep(0.2)
-        raise AssertionError(f"screen never matched; last capture:\n{text}")
-
-    def alive(self) -> bool:
-        return bool(self._tmux("list-sessions"))
-
-    def close(self) -> None:
-        self._tmux("kill-server")
 
 
 @pytest.fixture
 def terminal(small_data_dir: Path, isolated_dirs: Path) -> Iterator[Terminal]:
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     env = {
@@ -119,7 +74,7 @@ def test_first_run_offline_opens_the_bundled_release(isolated_dirs: Path) -> Non
     and says in one line why, and how to get ml-100k."""
     import socket
 
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     with socket.socket() as probe:  # a port nothing listens on: every download is refused
@@ -174,7 +129,7 @@ def test_sigterm_and_sighup_leave_the_terminal_usable(
 ) -> None:
     """``kill -TERM`` / ``-HUP`` on the app: it quits as ctrl+q does and the shell after
     it has echo, the main screen, the cursor and no mouse reporting."""
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     pid_file = tmp_path / "app.pid"
@@ -206,7 +161,7 @@ def test_quitting_after_softmax_leaves_no_autograph_files(
     """TensorFlow writes five ``__autograph_generated_file*.py`` to the temp folder when it
     traces softmax and removes them at interpreter exit, which the app skips; they go to a
     private folder under the cache dir, removed on the way out."""
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     tmpdir = tmp_path / "tmpdir"
@@ -256,7 +211,7 @@ def test_closing_the_terminal_ends_the_app(
     """The terminal goes away (SIGHUP, then a tty that reads end-of-file), also while the
     app quits: the process ends within seconds instead of spinning on the dead terminal
     (Textual's input thread; it kept such processes alive one time in three)."""
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     pid_file = tmp_path / "app.pid"
@@ -291,7 +246,7 @@ def _running(pid: int) -> bool:
 def test_a_new_user_walks_every_pane_at_80x24(small_data_dir: Path, isolated_dirs: Path) -> None:
     """Issue 13 at 80x24: every pane, a training with its chart in view, ``↓ 5`` in the
     You pane right after opening it, the help screen and a CSV export."""
-    script = _console_script()
+    script = console_script()
     if script is None:
         pytest.skip("the movielens-tui console script is not installed")
     home = Path(os.environ["MOVIELENS_TUI_HOME"])
