@@ -291,9 +291,11 @@ class MapPane(Vertical, Pane):
         self._visible = False
 
     def _redraw(self) -> None:
-        """Draw now if the pane is shown, else when it is shown next (no hidden work)."""
-        if not self._visible:
+        """Draw now if the pane is shown, else when it is shown next (no hidden work);
+        the one-line status is always kept current (it costs nothing)."""
+        if not (self._visible or self.region.area > 0):  # area: shown before on_show ran
             self._dirty = True
+            self._show_status()
             return
         self._dirty = False
         self._draw()
