@@ -42,6 +42,7 @@ class NeighborsPane(Vertical, Pane):
         Binding("plus,equals_sign", "change_k(1)", "k+1", id="neighbors-k-up"),
         Binding("minus", "change_k(-1)", "k-1", id="neighbors-k-down"),
         Binding("slash", "focus_search", "Search", id="neighbors-search"),
+        Binding("w", "why", "Why?", id="neighbors-why", show=False),
     ]
 
     k: reactive[int] = reactive(K_DEFAULT, init=False)
@@ -107,6 +108,20 @@ class NeighborsPane(Vertical, Pane):
 
     def action_change_k(self, step: int) -> None:
         self.k = max(K_MIN, min(K_MAX, self.k + step))
+
+    def action_why(self) -> None:
+        """``w``: what ties the highlighted neighbour to the chosen movie."""
+        dataset = self.app.dataset
+        model = model_for(self.app, dataset)
+        movie = self.query_one("#neighbors-table", ResultsTable).highlighted_movie()
+        if model is None or dataset is None or self.movie is None or movie is None:
+            self.notify("No neighbour to explain", title="Why?")
+            return
+        from movielens_tui.models.explain import explain_neighbours
+        from movielens_tui.tui.screens.why import WhyScreen, neighbour_text
+
+        (explanation,) = explain_neighbours(dataset, self.movie, [movie])
+        self.app.push_screen(WhyScreen(neighbour_text(explanation, dataset)))
 
     def watch_k(self) -> None:
         self._refresh()

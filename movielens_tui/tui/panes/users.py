@@ -144,6 +144,7 @@ class UsersPane(Vertical, Pane):
         Binding("plus,equals_sign", "change_k(1)", "k+1", id="users-k-up"),
         Binding("minus", "change_k(-1)", "k-1", id="users-k-down"),
         Binding("slash", "focus_filter", "Filter users", id="users-filter"),
+        Binding("w", "why", "Why?", id="users-why", show=False),
     ]
 
     user: reactive[int | None] = reactive(None, init=False)
@@ -311,6 +312,25 @@ class UsersPane(Vertical, Pane):
 
     def action_change_k(self, step: int) -> None:
         self.k = max(K_MIN, min(K_MAX, self.k + step))
+
+    def action_why(self) -> None:
+        """``w``: why the highlighted recommendation is there."""
+        dataset = self.app.dataset
+        model = model_for(self.app, dataset)
+        movie = self.query_one("#users-recs", ResultsTable).highlighted_movie()
+        if model is None or dataset is None or self.user is None or movie is None:
+            self.notify("No recommendation to explain", title="Why?")
+            return
+        from movielens_tui.errors import MovieLensError
+        from movielens_tui.models.explain import explain_user
+        from movielens_tui.tui.screens.why import WhyScreen, recommendation_text
+
+        try:
+            (explanation,) = explain_user(model, dataset, self.user, [movie], self.app.measure)
+        except (MovieLensError, ValueError) as exc:
+            self.notify(str(exc), title="Why?", severity="warning")
+            return
+        self.app.push_screen(WhyScreen(recommendation_text(explanation, dataset, self.app.measure)))
 
     def _show_user(self) -> None:
         dataset = self.app.dataset

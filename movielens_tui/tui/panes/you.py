@@ -105,6 +105,7 @@ class YouPane(Vertical, Pane):
         Binding("r", "retrain", "Retrain with you", id="you-retrain"),
         Binding("slash", "focus_search", "Search", id="you-search"),
         Binding("escape", "leave_list", "Leave list", show=False),
+        Binding("w", "why", "Why?", id="you-why", show=False),
     ]
 
     retraining: reactive[bool] = reactive(False, init=False)
@@ -352,6 +353,27 @@ class YouPane(Vertical, Pane):
     def _set_status(self, markup: str) -> None:
         self.query_one("#you-status", Static).update(markup)
         self.status_text = Text.from_markup(markup).plain
+
+    def action_why(self) -> None:
+        """``w``: why the highlighted recommendation is there (your ratings, fold-in)."""
+        dataset = self.app.dataset
+        model = model_for(self.app, dataset)
+        movie = self.query_one("#you-recs", ResultsTable).highlighted_movie()
+        ratings = self.positions
+        if model is None or dataset is None or not ratings or movie is None:
+            self.notify("No recommendation to explain", title="Why?")
+            return
+        from movielens_tui.errors import MovieLensError
+        from movielens_tui.models.explain import explain_ratings
+        from movielens_tui.tui.screens.why import WhyScreen, recommendation_text
+
+        measure = self.app.measure
+        try:
+            (explanation,) = explain_ratings(model, dataset, ratings, [movie], measure)
+        except (MovieLensError, ValueError) as exc:
+            self.notify(str(exc), title="Why?", severity="warning")
+            return
+        self.app.push_screen(WhyScreen(recommendation_text(explanation, dataset, measure)))
 
     # ------------------------------------------------------------------ retraining
     def action_retrain(self) -> None:
