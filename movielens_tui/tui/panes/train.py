@@ -103,6 +103,11 @@ class TrainPane(Horizontal, Pane):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # the remembered preset goes in at compose time: setting a Select's value in
+        # on_mount, before its own children exist, crashed a lazily mounted pane
+        remembered = self.app.settings.get("preset")
+        if remembered in PRESETS:
+            self.preset_name = remembered
         with Vertical(id="train-side"):
             # one scrolling column: every hyperparameter and the whole description
             # reachable; the Start/Stop button stays in view below it
@@ -125,10 +130,6 @@ class TrainPane(Horizontal, Pane):
             yield LossChart(id="chart-1")
 
     async def on_mount(self) -> None:
-        remembered = self.app.settings.get("preset")
-        if remembered in PRESETS:
-            self.preset_name = remembered
-            self.query_one("#preset", Select).value = remembered
         await self._build_form(self.preset_name)
         self.watch(self.app, "model", self._model_changed)
         self.watch(self.app, "dataset", self._dataset_changed, init=False)
