@@ -214,6 +214,22 @@ def register(cls: type[ModelKind]) -> type[ModelKind]:
     return cls
 
 
+class RatedSetKind(ModelKind):
+    """A kind whose user query is built from the set of movies the user rated (rating
+    values ignored): a dataset user and a folded-in user go through ``query_for_movies``."""
+
+    def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
+        if not 0 <= user < dataset.n_users:
+            raise ModelError(f"user position {user} is not in {dataset.name}")
+        return self.query_for_movies(model, dataset.rated_by(user))
+
+    def fold_in(
+        self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
+    ) -> Query:
+        movies, _ = rated_arrays(model, ratings)
+        return self.query_for_movies(model, movies)
+
+
 class FactorKind(ModelKind):
     """Kinds whose users are rows of ``user_embeddings`` (the factorization models)."""
 

@@ -14,7 +14,6 @@ A user's query is their 0/1 row over the movies; scores are ``x · B``. Two layo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,16 +21,14 @@ import numpy as np
 from movielens_tui.errors import ModelError
 from movielens_tui.models.kinds.base import (
     DOT,
-    ModelKind,
     Query,
+    RatedSetKind,
     check_movies,
     compute_scores,
-    rated_arrays,
     register,
 )
 
 if TYPE_CHECKING:
-    from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.ranking import UserRows
     from movielens_tui.models.trained import TrainedModel
 
@@ -55,7 +52,7 @@ def _fill(model: TrainedModel, covered: np.ndarray, scores: np.ndarray) -> np.nd
 
 
 @register
-class Ease(ModelKind):
+class Ease(RatedSetKind):
     name = "ease"
     summary = "closed-form item-item weights B = I - P·diag(1/diag P), P = (XᵀX + λI)⁻¹"
     exact_explanation = True  # a score is the sum of B[j, movie] over the rated movies j
@@ -76,17 +73,6 @@ class Ease(ModelKind):
         else:
             x[np.isin(covered, movies)] = 1.0
         return Query(x)
-
-    def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
-        if not 0 <= user < dataset.n_users:
-            raise ModelError(f"user position {user} is not in {dataset.name}")
-        return self.query_for_movies(model, dataset.rated_by(user))
-
-    def fold_in(
-        self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
-    ) -> Query:
-        movies, _ = rated_arrays(model, ratings)
-        return self.query_for_movies(model, movies)
 
     def score(self, model: TrainedModel, query: Query, measure: str = DOT) -> np.ndarray:
         covered, weights = layout(model)

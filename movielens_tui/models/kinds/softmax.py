@@ -9,22 +9,19 @@ embedding over all genres of those movies, mean year embedding, then the hidden 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from movielens_tui.errors import ModelError, ParamError
 from movielens_tui.models.kinds.base import (
-    ModelKind,
     Query,
+    RatedSetKind,
     check_movies,
-    rated_arrays,
     register,
 )
 
 if TYPE_CHECKING:
-    from movielens_tui.data.movielens import Dataset
     from movielens_tui.models.ranking import UserRows
     from movielens_tui.models.trained import TrainedModel
 
@@ -48,7 +45,7 @@ def softmax_tower(model: TrainedModel, movie_ids: np.ndarray, mask: np.ndarray) 
 
 
 @register
-class Softmax(ModelKind):
+class Softmax(RatedSetKind):
     name = "softmax"
     summary = "user tower over rated movies, genres and years; softmax over the catalogue"
     user_split = True
@@ -69,17 +66,6 @@ class Softmax(ModelKind):
             raise ModelError("the softmax model needs at least one rated movie for a user")
         ones = np.ones((1, movies.size), np.float32)
         return Query(softmax_tower(model, movies[None, :], ones)[0])
-
-    def user_query(self, model: TrainedModel, dataset: Dataset, user: int) -> Query:
-        if not 0 <= user < dataset.n_users:
-            raise ModelError(f"user position {user} is not in {dataset.name}")
-        return self.query_for_movies(model, dataset.rated_by(user))
-
-    def fold_in(
-        self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
-    ) -> Query:
-        movies, _ = rated_arrays(model, ratings)
-        return self.query_for_movies(model, movies)
 
     def score_users(self, model: TrainedModel, users: np.ndarray, rows: UserRows) -> np.ndarray:
         ids, mask = rows.padded(users)
