@@ -200,3 +200,53 @@ def test_fits_of_other_sizes_reuse_traces_safely(preset, small_dataset, tmp_path
         model = train(dataset, preset, {**params, "dim": 8}, seed=0)
         assert model.movie_embeddings.shape == (dataset.n_movies, 8)
         assert all(np.isfinite(v) for h in model.history for v in h.values())
+
+
+# The full-batch trainer's reports, pinned from the implementation before the speed work
+# (dense U·Vᵀ + sparse-dense matmuls, one tf.function call per interval): a faster step
+# must give the same numbers to float32 tolerance. Generated data, seed 7.
+PINNED_FULL_BATCH = [
+    ("mf", {"iterations": 25}, (
+        [14.877, 14.8163],
+        [5.21, 12.6198],
+        [2.40769, 11.8105],
+        [0.672365, 7.67354],
+    ), (860.828, 1098.53)),
+    ("mf", {"iterations": 25, "learning_rate": 1.0}, (
+        [14.877, 14.8163],
+        [8.26343, 12.3789],
+        [2.49874, 6.88677],
+        [1.48028, 5.51597],
+    ), (790.723, 1033.08)),
+    ("regularized", {"iterations": 25, "learning_rate": 1.0}, (
+        [13.2496, 13.2164, 13.2496, 0.017304, 0.000211772],
+        [13.1126, 13.1493, 13.1126, 0.0191961, 0.00040092],
+        [12.0975, 12.2707, 12.0975, 0.0434061, 0.0157336],
+        [10.2356, 10.5604, 10.2356, 0.0908675, 0.123262],
+    ), (209.426, 247.923)),
+    ("mf", {"iterations": 25, "optimizer": "adam", "learning_rate": 0.1}, (
+        [14.877, 14.8163],
+        [0.86491, 6.93516],
+        [0.50733, 5.44003],
+        [0.214917, 6.53977],
+    ), (862.162, 1291.81)),
+    ("mf", {"iterations": 25, "optimizer": "adagrad", "learning_rate": 0.1}, (
+        [14.877, 14.8163],
+        [12.8317, 14.4916],
+        [10.9021, 13.8405],
+        [9.88595, 13.3207],
+    ), (698.578, 943.837)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("preset", "params", "reports", "sums"), PINNED_FULL_BATCH)
+def test_full_batch_reports_match_the_pinned_numbers(
+    small_dataset, preset, params, reports, sums
+) -> None:
+    model = train(small_dataset, preset, params, seed=7)
+    assert [h["step"] for h in model.history] == [0, 10, 20, 25]
+    got = [[v for k, v in h.items() if k != "step"] for h in model.history]
+    for row, want in zip(got, reports, strict=True):
+        assert row == pytest.approx(want, rel=2e-4, abs=1e-6)
+    assert float(np.abs(model.user_embeddings).sum()) == pytest.approx(sums[0], rel=2e-4)
+    assert float(np.abs(model.movie_embeddings).sum()) == pytest.approx(sums[1], rel=2e-4)
