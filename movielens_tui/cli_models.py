@@ -201,26 +201,12 @@ def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:
 
 
 def compare_command(args: argparse.Namespace, dataset: Dataset) -> int:
-    from movielens_tui import compare, evaluate
-    from movielens_tui.data import splits
+    from movielens_tui import compare
 
     entries = compare.parse_entries(args.presets)
-    only = None
-    if args.fold is not None:
-        if splits.available_folds(dataset.path):
-            protocol = evaluate.Protocol.canonical([args.fold])
-        else:
-            if args.fold > 5:
-                raise ParamError("--fold", f"{args.fold}: the seeded 5-fold has folds 1 to 5")
-            protocol, only = evaluate.Protocol.kfold(5), [f"fold{args.fold}"]
-    elif args.kfold is not None:
-        protocol = evaluate.Protocol.kfold(args.kfold)
-    elif args.holdout is not None:
-        protocol = evaluate.Protocol.holdout(args.holdout)
-    elif args.temporal is not None:
-        protocol = evaluate.Protocol.temporal(args.temporal)
-    else:
-        protocol = evaluate.Protocol.canonical()
+    protocol, only = compare.choose_protocol(
+        dataset, fold=args.fold, kfold=args.kfold, holdout=args.holdout, temporal=args.temporal
+    )
     text_mode = not args.json and args.format == "table"
     console = _console(stderr=True) if text_mode else None
 
@@ -237,12 +223,12 @@ def compare_command(args: argparse.Namespace, dataset: Dataset) -> int:
     if args.json:
         _print_json([result.row_json(row) for row in result.rows])
         return 0
-    from movielens_tui.cli_tables import comparison_csv, comparison_markdown, comparison_table
+    from movielens_tui.cli_tables import comparison_table
 
     if args.format == "csv":
-        print(comparison_csv(result), end="")
+        print(compare.to_csv(result), end="")
     elif args.format == "markdown":
-        print(comparison_markdown(result), end="")
+        print(compare.to_markdown(result), end="")
     else:
         out = _console()
         out.print(comparison_table(result))

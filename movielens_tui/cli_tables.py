@@ -126,70 +126,21 @@ def _fmt(value: Any) -> str:
     return f"{int(value):,}"
 
 
-_HEADS = {"rmse": "RMSE", "mae": "MAE", "coverage": "coverage", "fit_seconds": "fit s"}
-
-
-def _head(metric: str) -> str:
-    if metric in _HEADS:
-        return _HEADS[metric]
-    name, _, k = metric.rpartition("_at_")
-    return f"{ {'precision': 'P', 'recall': 'R', 'ndcg': 'NDCG'}.get(name, name) }@{k}"
-
-
-def _cell(comparison: Comparison, row: Any, metric: str) -> str:
-    mean, spread = row.mean(metric), row.spread(metric)
-    if mean is None:
-        return "-"
-    digits = 2 if metric == "fit_seconds" else 4
-    text = f"{mean:.{digits}f}"
-    return text + (f" ± {spread:.{digits}f}" if spread else "")
-
-
 def comparison_table(comparison: Comparison) -> Table:
     """Presets × metrics, mean ± spread over folds, the best per column in bold with ★."""
     from rich.markup import escape
+
+    from movielens_tui.compare import cell_text, metric_label
 
     best = comparison.best()
     table = Table(title=f"{comparison.dataset}: {comparison.protocol} ({comparison.date})")
     table.add_column("preset")
     for metric in comparison.metrics:
-        table.add_column(_head(metric), justify="right")
+        table.add_column(metric_label(metric), justify="right")
     for row in comparison.rows:
         cells = []
         for metric in comparison.metrics:
-            text = escape(_cell(comparison, row, metric))
+            text = escape(cell_text(row, metric))
             cells.append(f"[bold]★ {text}[/]" if best.get(metric) == row.label else text)
         table.add_row(escape(row.label), *cells)
     return table
-
-
-def comparison_markdown(comparison: Comparison) -> str:
-    """A GitHub markdown table; the best per column in bold."""
-    best = comparison.best()
-    heads = ["preset", *(_head(m) for m in comparison.metrics)]
-    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" + "---:|" * len(comparison.metrics)]
-    for row in comparison.rows:
-        cells = [row.label]
-        for metric in comparison.metrics:
-            text = _cell(comparison, row, metric)
-            cells.append(f"**{text}**" if best.get(metric) == row.label else text)
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def comparison_csv(comparison: Comparison) -> str:
-    """One line per preset: mean and spread of every metric, and ``best`` (metric names)."""
-    import csv
-    import io
-
-    best = comparison.best()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    metrics = comparison.metrics
-    writer.writerow(["preset", *metrics, *(f"{m}_spread" for m in metrics), "folds", "best"])
-    for row in comparison.rows:
-        means = ["" if row.mean(m) is None else f"{row.mean(m):.6g}" for m in metrics]
-        spreads = ["" if row.spread(m) is None else f"{row.spread(m):.6g}" for m in metrics]
-        wins = " ".join(m for m in metrics if best.get(m) == row.label)
-        writer.writerow([row.label, *means, *spreads, len(row.folds), wins])
-    return buffer.getvalue()

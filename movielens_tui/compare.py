@@ -158,6 +158,17 @@ class Comparison:
     def metrics(self) -> tuple[str, ...]:
         return metric_names(self.k)
 
+    @property
+    def when(self) -> str:
+        """The date for people: ``2026-12-02 06:01 UTC`` (the stored ISO text if odd)."""
+        try:
+            stamp = datetime.fromisoformat(self.date)
+        except ValueError:
+            return self.date
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(timezone.utc)
+        return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
     def best(self) -> dict[str, str]:
         """{metric: label of the best row} (lowest RMSE/MAE/fit seconds, else highest)."""
         out = {}
@@ -214,6 +225,38 @@ def _num(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def plan(
+    dataset: Dataset,
+    entries: Sequence[Entry | str],
+    protocol: Protocol | None = None,
+    *,
+    seed: int = 0,
+    k: int = K,
+    only_folds: Sequence[str] | None = None,
+) -> Comparison:
+    """The comparison :func:`compare` will fill: one empty row per entry, every entry's
+    parameters checked (ParamError before anything is fitted)."""
+    from movielens_tui.models.presets import get_preset, resolve_params
+
+    protocol = protocol or Protocol.canonical()
+    items = [parse_entry(e) if isinstance(e, str) else e for e in entries]
+    if not items:
+        raise ParamError("presets", "name at least one preset")
+    labels = [e.name for e in items]
+    if len(set(labels)) != len(labels):
+        raise ParamError("presets", f"each entry once, please: {', '.join(labels)}")
+    resolved = [resolve_params(e.preset, e.overrides) for e in items]
+    presets = [get_preset(e.preset) for e in items]
+    described = protocol.describe(dataset, seed)
+    if only_folds:
+        described += f", {', '.join(only_folds)} only"
+    result = Comparison(dataset.name, described, seed, k,
+                        datetime.now(timezone.utc).isoformat(timespec="seconds"))  # fmt: skip
+    result.rows = [CompareRow(e.name, p.name, p.kind, params)
+                   for e, p, params in zip(items, presets, resolved, strict=True)]  # fmt: skip
+    return result
+
+
 def compare(
     dataset: Dataset,
     entries: Sequence[Entry | str],
@@ -229,27 +272,15 @@ def compare(
     collect their metrics. ``only_folds`` keeps the folds of those names (e.g.
     ``["fold1"]`` of a seeded 5-fold). Every entry's parameters are checked before any
     fit. A stop (``should_stop()`` true) raises :class:`EvaluationCancelled`."""
-    from movielens_tui.models.presets import get_preset, resolve_params
-
     protocol = protocol or Protocol.canonical()
-    items = [parse_entry(e) if isinstance(e, str) else e for e in entries]
-    if not items:
-        raise ParamError("presets", "name at least one preset")
-    labels = [e.name for e in items]
-    if len(set(labels)) != len(labels):
-        raise ParamError("presets", f"each entry once, please: {', '.join(labels)}")
-    resolved = [resolve_params(e.preset, e.overrides) for e in items]
-    presets = [get_preset(e.preset) for e in items]
-    result = Comparison(dataset.name, protocol.describe(dataset, seed), seed, k,
-                        datetime.now(timezone.utc).isoformat(timespec="seconds"))  # fmt: skip
-    result.rows = [CompareRow(e.name, p.name, p.kind, params)
-                   for e, p, params in zip(items, presets, resolved, strict=True)]  # fmt: skip
+    result = plan(dataset, entries, protocol, seed=seed, k=k, only_folds=only_folds)
+    resolved = [row.params for row in result.rows]
     folds = list(protocol.splits(dataset, seed))
     if only_folds is not None:
         folds = [f for f in folds if f[0] in set(only_folds)]
         if not folds:
             raise ParamError("fold", f"no fold named {', '.join(only_folds)}")
-    n = len(items)
+    n = len(result.rows)
     for fold_index, (name, train, test) in enumerate(folds):
         if len(train) == 0 or len(test) == 0:
             raise DataError(f"fold {name}: empty train or test ratings")
@@ -257,7 +288,8 @@ def compare(
             if should_stop is not None and should_stop():
                 raise EvaluationCancelled("comparison cancelled")
             inner = None
-            if callback is not None:
+            if callback is not None:  # the fit starts
+                callback(CompareProgress(row.label, model_index, n, name, fold_index, len(folds)))
 
                 def inner(progress: Any, _r=row.label, _m=model_index, _f=fold_index, _n=name):  # noqa: ANN202
                     callback(CompareProgress(_r, _m, n, _n, _f, len(folds), progress=progress))
@@ -271,6 +303,135 @@ def compare(
                 callback(CompareProgress(row.label, model_index, n, name, fold_index,
                                          len(folds), result=fold))  # fmt: skip
     return result
+
+
+# --------------------------------------------------------------------------- protocols
+
+# the protocol choices of the Compare pane: key -> (label with folds, label without)
+PROTOCOL_CHOICES = ("folds", "fold1", "holdout", "temporal")
+
+
+def protocol_choices(dataset: Dataset) -> list[tuple[str, str]]:
+    """(label, key) of the protocols offered for ``dataset`` (the Compare pane's list):
+    canonical u1-u5 or u1 alone where the folder has them (ml-100k), else a seeded
+    5-fold or its first fold; a 10% holdout; each user's latest rating."""
+    from movielens_tui.data import splits
+
+    canonical = bool(splits.available_folds(dataset.path))
+    return [
+        ("u1-u5 (canonical)" if canonical else "seeded 5-fold", "folds"),
+        ("u1 alone (fastest)" if canonical else "fold 1 of 5 (fastest)", "fold1"),
+        ("holdout 10%", "holdout"),
+        ("temporal: latest rating", "temporal"),
+    ]
+
+
+def choice_of(dataset: Dataset, comparison: Comparison) -> str | None:
+    """The key of :func:`protocol_choices` that ``comparison`` was run with, if any."""
+    for _, key in protocol_choices(dataset):
+        protocol, only = protocol_for_choice(dataset, key)
+        described = protocol.describe(dataset, comparison.seed)
+        if only:
+            described += f", {', '.join(only)} only"
+        if described == comparison.protocol:
+            return key
+    return None
+
+
+def choose_protocol(
+    dataset: Dataset,
+    *,
+    fold: int | None = None,
+    kfold: int | None = None,
+    holdout: float | None = None,
+    temporal: int | None = None,
+) -> tuple[Protocol, list[str] | None]:
+    """(protocol, only_folds) for one of the ``compare`` options (at most one given):
+    ``fold`` N is uN where the folder has canonical folds, else fold N of a seeded
+    5-fold; none given: the dataset's default folds."""
+    from movielens_tui.data import splits
+
+    if fold is not None:
+        if splits.available_folds(dataset.path):
+            return Protocol.canonical([fold]), None
+        if not 1 <= fold <= 5:
+            raise ParamError("--fold", f"{fold}: the seeded 5-fold has folds 1 to 5")
+        return Protocol.kfold(5), [f"fold{fold}"]
+    if kfold is not None:
+        return Protocol.kfold(kfold), None
+    if holdout is not None:
+        return Protocol.holdout(holdout), None
+    if temporal is not None:
+        return Protocol.temporal(temporal), None
+    return Protocol.canonical(), None
+
+
+def protocol_for_choice(dataset: Dataset, key: str) -> tuple[Protocol, list[str] | None]:
+    """(protocol, only_folds) for a key of :func:`protocol_choices`."""
+    if key == "folds":
+        return choose_protocol(dataset)
+    if key == "fold1":
+        return choose_protocol(dataset, fold=1)
+    if key == "holdout":
+        return choose_protocol(dataset, holdout=0.1)
+    if key == "temporal":
+        return choose_protocol(dataset, temporal=1)
+    raise ParamError("protocol", f"unknown protocol {key!r}; choose {', '.join(PROTOCOL_CHOICES)}")
+
+
+# --------------------------------------------------------------------------- text output
+
+_LABELS = {"rmse": "RMSE", "mae": "MAE", "coverage": "coverage", "fit_seconds": "fit s"}
+
+
+def metric_label(metric: str) -> str:
+    """A column head: ``precision_at_10`` -> ``P@10``."""
+    if metric in _LABELS:
+        return _LABELS[metric]
+    name, _, k = metric.rpartition("_at_")
+    return f"{ {'precision': 'P', 'recall': 'R', 'ndcg': 'NDCG'}.get(name, name) }@{k}"
+
+
+def cell_text(row: CompareRow, metric: str, sep: str = " ± ") -> str:
+    """``mean ± spread`` (4 decimals; fit seconds 2), ``-`` when not measured."""
+    mean, spread = row.mean(metric), row.spread(metric)
+    if mean is None:
+        return "-"
+    digits = 2 if metric == "fit_seconds" else 4
+    text = f"{mean:.{digits}f}"
+    return text + (f"{sep}{spread:.{digits}f}" if spread else "")
+
+
+def to_markdown(comparison: Comparison) -> str:
+    """A GitHub markdown table; the best per column in bold."""
+    best = comparison.best()
+    heads = ["preset", *(metric_label(m) for m in comparison.metrics)]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" + "---:|" * len(comparison.metrics)]
+    for row in comparison.rows:
+        cells = [row.label]
+        for metric in comparison.metrics:
+            text = cell_text(row, metric)
+            cells.append(f"**{text}**" if best.get(metric) == row.label else text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(comparison: Comparison) -> str:
+    """One line per preset: mean and spread of every metric, and ``best`` (metric names)."""
+    import csv
+    import io
+
+    best = comparison.best()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    metrics = comparison.metrics
+    writer.writerow(["preset", *metrics, *(f"{m}_spread" for m in metrics), "folds", "best"])
+    for row in comparison.rows:
+        means = ["" if row.mean(m) is None else f"{row.mean(m):.6g}" for m in metrics]
+        spreads = ["" if row.spread(m) is None else f"{row.spread(m):.6g}" for m in metrics]
+        wins = " ".join(m for m in metrics if best.get(m) == row.label)
+        writer.writerow([row.label, *means, *spreads, len(row.folds), wins])
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- saved results

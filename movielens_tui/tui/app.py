@@ -1,4 +1,4 @@
-"""The Textual app: six panes in tabs, app-wide keys, the dataset and the active model.
+"""The Textual app: seven panes in tabs, app-wide keys, the dataset and the active model.
 
 Nothing heavy is imported here: the dataset loads in a job (:mod:`movielens_tui.tui.jobs`)
 after the first paint, and TensorFlow is only imported by a training job. The Dataset
@@ -49,6 +49,7 @@ from movielens_tui.tui.messages import (
     ModelLoadFailed,
 )
 from movielens_tui.tui.panes.base import Pane
+from movielens_tui.tui.panes.compare import ComparePane
 from movielens_tui.tui.panes.dataset import DatasetPane
 from movielens_tui.tui.panes.map import MapPane
 from movielens_tui.tui.panes.neighbors import NeighborsPane
@@ -80,6 +81,7 @@ PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("users", "Users", UsersPane),
     ("map", "Map", MapPane),
     ("you", "You", YouPane),
+    ("compare", "Compare", ComparePane),
 )
 MEASURES = ("dot", "cosine")
 PANE_KEYS = Binding.Group("Panes", compact=True)
@@ -621,7 +623,7 @@ class MovieLensApp(App[int]):
         return AwaitComplete(*(lazy.mount_now() for lazy in self.query(LazyPane)))
 
     def pane(self, name: str) -> Pane:
-        """The pane called ``name`` (dataset, train, neighbors, users, map, you); one
+        """The pane called ``name`` (dataset, train, neighbors, users, map, you, compare); one
         still waiting to be mounted is returned too (it is mounted next)."""
         found = self.query(f"#pane-{name}").results(Pane)
         pane = next(iter(found), None)

@@ -25,6 +25,7 @@ MAIN_TABLES = {
     "neighbors": "neighbors-table",
     "users": "users-recs",
     "you": "you-recs",
+    "compare": "compare-table",
 }
 EXPORT_FOLDER = "exports"
 
@@ -70,16 +71,24 @@ def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 def export_table(table: DataTable, pane_name: str, dataset_name: str | None) -> Path:
     """Write ``table`` to a new CSV file and return its path."""
+    header, rows = table_rows(table)
+    return write_export(to_csv(header, rows), pane_name, dataset_name, table.id or "table")
+
+
+def write_export(
+    content: bytes, pane_name: str, dataset_name: str | None, what: str, suffix: str = ".csv"
+) -> Path:
+    """Write ``content`` to a new file ``<dataset>-<pane>-<what>-<time><suffix>`` in the
+    exports folder (atomically; never over an earlier export) and return its path."""
     from movielens_tui.paths import atomic_write_bytes, data_dir
 
-    header, rows = table_rows(table)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    parts = [dataset_name or "dataset", pane_name, table.id or "table", stamp]
+    parts = [dataset_name or "dataset", pane_name, what, stamp]
     folder = data_dir() / EXPORT_FOLDER
-    path = folder / ("-".join(parts) + ".csv")
+    path = folder / ("-".join(parts) + suffix)
     n = 2
     while path.exists():
-        path = folder / ("-".join(parts) + f"-{n}.csv")
+        path = folder / ("-".join(parts) + f"-{n}{suffix}")
         n += 1
-    atomic_write_bytes(path, to_csv(header, rows))
+    atomic_write_bytes(path, content)
     return path

@@ -146,6 +146,26 @@ class ModelLoadFailed(Message):
 
 
 @dataclass
+class CompareProgressed(Message):
+    """Comparison ``run`` moved on: a fit's step or a finished fold (``progress``, a
+    :class:`movielens_tui.compare.CompareProgress`)."""
+
+    run: int
+    progress: Any
+
+
+@dataclass
+class CompareEnded(Message):
+    """Comparison ``run`` ended: Done (a :class:`movielens_tui.compare.Comparison`, and
+    where it was saved or why not), Failed or Cancelled."""
+
+    run: int
+    outcome: Outcome[Any]
+    saved: Path | None = None
+    note: str = ""
+
+
+@dataclass
 class DatasetViewReady(Message):
     """The Dataset pane's figures for one (occupation, genre, top-N) filter."""
 
@@ -154,6 +174,8 @@ class DatasetViewReady(Message):
 
 __all__ = [
     "Cancelled",
+    "CompareEnded",
+    "CompareProgressed",
     "DatasetChosen",
     "DatasetFailed",
     "DatasetLoaded",

@@ -1,4 +1,4 @@
-"""The base of the six panes: typed access to the app and the hooks the app calls.
+"""The base of the seven panes: typed access to the app and the hooks the app calls.
 
 A pane is ``class TrainPane(Horizontal, Pane)``: the container gives the layout, ``Pane``
 the rest. The container comes first: Textual takes a widget's CSS type names and default
