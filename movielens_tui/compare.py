@@ -392,14 +392,18 @@ def metric_label(metric: str) -> str:
     return f"{ {'precision': 'P', 'recall': 'R', 'ndcg': 'NDCG'}.get(name, name) }@{k}"
 
 
-def cell_text(row: CompareRow, metric: str, sep: str = " ± ") -> str:
-    """``mean ± spread`` (4 decimals; fit seconds 2), ``-`` when not measured."""
+def cell_text(
+    row: CompareRow, metric: str, sep: str = " ± ", spread_digits: int | None = None
+) -> str:
+    """``mean ± spread`` (4 decimals, fit seconds 2; the spread to ``spread_digits`` if
+    given), ``-`` when not measured."""
     mean, spread = row.mean(metric), row.spread(metric)
     if mean is None:
         return "-"
     digits = 2 if metric == "fit_seconds" else 4
     text = f"{mean:.{digits}f}"
-    return text + (f"{sep}{spread:.{digits}f}" if spread else "")
+    extra = digits if spread_digits is None or metric == "fit_seconds" else spread_digits
+    return text + (f"{sep}{spread:.{extra}f}" if spread else "")
 
 
 def to_markdown(comparison: Comparison) -> str:

@@ -363,7 +363,7 @@ class ComparePane(Vertical, Pane):
                 busy = self.running and running is not None and running.model_index == index
                 cells.append(Text("running…" if busy else PENDING, style="dim"))
                 continue
-            text = _compare().cell_text(row, metric, sep="±")
+            text = _compare().cell_text(row, metric, sep="±", spread_digits=3)
             if best.get(metric) == row.label and text != "-":
                 cells.append(Text(f"★{text}", style="bold green"))
             else:

@@ -70,8 +70,9 @@ def recommendation_text(explanation: Explanation, dataset: Dataset, measure: str
     out.append("\n")
     label = "exact split" if e.exact else "approximation"
     out.append(label, style="bold green" if e.exact else "bold yellow")
-    if e.note:
-        out.append(f" — {e.note}", style="dim")
+    if e.note:  # the label already says which it is
+        note = e.note.removeprefix("exact split: ").removeprefix("approximation: ")
+        out.append(f" — {note}", style="dim")
     return out
 
 
