@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from movielens_tui.errors import ModelError
 from movielens_tui.models.kinds import (  # noqa: F401 - each registers its kind
+    autorec,
     biased_mf,
     ease,
     mf,
