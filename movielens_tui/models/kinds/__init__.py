@@ -16,6 +16,7 @@ from movielens_tui.models.kinds import (  # noqa: F401 - each registers its kind
     autorec,
     biased_mf,
     ease,
+    ease_pop,
     mf,
     popularity,
     regularized,
