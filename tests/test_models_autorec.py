@@ -17,7 +17,7 @@ pytest.importorskip("tensorflow")
 
 from movielens_tui.models import autorec  # noqa: E402
 
-QUICK = {"hidden": 16, "iterations": 25, "regularization": 5.0}
+QUICK = {"hidden_dims": [16], "iterations": 25, "regularization": 5.0}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def _forward(model, dataset, ratings):
     """The autoencoder itself, in numpy: W h_i + c with h_i = sigmoid(V r_i + b)."""
     R = np.zeros((dataset.n_movies, dataset.n_users))
     R[ratings["movie"], ratings["user"]] = ratings["rating"]
-    h = 1.0 / (1.0 + np.exp(-(R @ model.extra["encoder"] + model.extra["encoder_bias"])))
+    h = 1.0 / (1.0 + np.exp(-(R @ model.extra["encoder_0"] + model.extra["encoder_1"])))
     return h @ model.user_embeddings.T + model.user_bias + model.global_mean, h
 
 
@@ -83,7 +83,7 @@ def test_survives_save_and_load_and_continues(small_dataset, model, tmp_path) ->
     path = store.save(model, tmp_path / "autorec.npz")
     loaded = store.load(path, small_dataset)
     np.testing.assert_array_equal(loaded.movie_embeddings, model.movie_embeddings)
-    np.testing.assert_array_equal(loaded.extra["encoder"], model.extra["encoder"])
+    np.testing.assert_array_equal(loaded.extra["encoder_0"], model.extra["encoder_0"])
     more = train(small_dataset, "autorec", {**QUICK, "iterations": 10}, init=loaded, seed=0)
     assert more.history[0]["step"] == 0 or more.history[0]["step"] >= 25
     assert more.history[-1]["loss"] <= model.history[-1]["loss"] * 1.001
@@ -111,6 +111,28 @@ def test_the_optimizer_minimises_a_quadratic() -> None:
         if not opt.step():
             break
     np.testing.assert_allclose(opt.x.numpy(), target / np.arange(1.0, 11.0), atol=1e-3)
+
+
+def test_the_biased_mf_blend_is_one_factor_model(small_dataset, model) -> None:
+    """(1 − α)·autorec + α·biased-mf, each trained as on its own, in one set of vectors."""
+    blend = train(small_dataset, "autorec", {**QUICK, "mf_weight": 0.4}, seed=0)
+    kind = kind_of(blend)
+    assert blend.dim == 16 + 64 and blend.movie_bias is not None
+    train_df, _ = default_split(small_dataset, get_preset("autorec"), blend.params, 0)
+    mf = train(small_dataset, "biased-mf", train=train_df, seed=0)
+    users = np.repeat(np.arange(small_dataset.n_users), 3)
+    movies = np.tile(np.array([1, 2, 9]), small_dataset.n_users)
+    expected = 0.6 * model.predict(users, movies, False) + 0.4 * mf.predict(users, movies, False)
+    np.testing.assert_allclose(blend.predict(users, movies, False), expected, rtol=1e-4, atol=1e-4)
+    movies_r, values = np.array([1, 4, 6]), np.array([5.0, 2.0, 4.0])
+    query = kind.fold_in(blend, dict(zip(movies_r.tolist(), values.tolist(), strict=True)))
+    targets = np.array([0, 2, 3])
+    base, share = kind.contributions(blend, movies_r, values, targets)
+    np.testing.assert_allclose(base + share.sum(axis=1), kind.score(blend, query)[targets],
+                               rtol=1e-4, atol=1e-4)  # fmt: skip
+    more = train(small_dataset, "autorec", {**QUICK, "mf_weight": 0.4, "iterations": 5},
+                 init=blend, seed=0)  # fmt: skip
+    np.testing.assert_allclose(more.movie_embeddings[:, 16:], blend.movie_embeddings[:, 16:])
 
 
 @pytest.mark.ml100k

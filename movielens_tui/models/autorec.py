@@ -38,9 +38,13 @@ ARMIJO = 1e-4
 MAX_BACKTRACKS = 20
 
 
-def _shapes(n_users: int, hidden: int) -> list[tuple[int, ...]]:
-    """Encoder V (U×H), b (H); decoder W (U×H, a user's row is their vector), c (U)."""
-    return [(n_users, hidden), (hidden,), (n_users, hidden), (n_users,)]
+def _shapes(n_users: int, widths: list[int]) -> list[tuple[int, ...]]:
+    """Encoder layers (V₁ U×H₁, b₁, V₂ H₁×H₂, b₂, …); decoder W (U×H_last: a user's row is
+    their vector) and c (U) last."""
+    shapes: list[tuple[int, ...]] = []
+    for fan_in, width in zip([n_users, *widths[:-1]], widths, strict=True):
+        shapes += [(fan_in, width), (width,)]
+    return [*shapes, (n_users, widths[-1]), (n_users,)]
 
 
 def _split(flat, shapes: list[tuple[int, ...]]) -> list:
@@ -54,16 +58,27 @@ def _make_objective(shapes: list[tuple[int, ...]]) -> Callable:
         """(loss, gradient, predictions M×U) at ``flat``."""
         with tf.GradientTape() as tape:
             tape.watch(flat)
-            V, b, W, c = _split(flat, shapes)
-            hidden = tf.sigmoid(tf.matmul(R, V) + b)
+            parts = _split(flat, shapes)
+            hidden, penalty = R, 0.0
+            for k in range(0, len(parts) - 2, 2):
+                hidden = tf.sigmoid(tf.matmul(hidden, parts[k]) + parts[k + 1])
+                penalty += tf.reduce_sum(parts[k] * parts[k])
+            W, c = parts[-2], parts[-1]
             pred = tf.matmul(hidden, W, transpose_b=True) + c
             error = mask * (R - pred)
-            loss = 0.5 * tf.reduce_sum(error * error) + 0.5 * lam * (
-                tf.reduce_sum(V * V) + tf.reduce_sum(W * W)
-            )
+            penalty += tf.reduce_sum(W * W)
+            loss = 0.5 * tf.reduce_sum(error * error) + 0.5 * lam * penalty
         return loss, tape.gradient(loss, flat), pred
 
     return objective
+
+
+def encode(R: np.ndarray, layers: list[np.ndarray]) -> np.ndarray:
+    """The movie vectors (last hidden layer) of the rows of R, in numpy."""
+    hidden = R
+    for k in range(0, len(layers), 2):
+        hidden = 1.0 / (1.0 + np.exp(-(hidden @ layers[k] + layers[k + 1])))
+    return hidden
 
 
 @tf.function(reduce_retracing=True)
@@ -133,6 +148,31 @@ def _glorot(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return rng.uniform(-limit, limit, shape)
 
 
+MF_PRESET = "biased-mf"  # the blend's second model, with this preset's defaults
+
+
+def _fit_mf(dataset: Dataset, train: pd.DataFrame, seed: int, reporter: Reporter) -> tuple:
+    """biased-mf with its preset's defaults (its epochs polled for cancellation):
+    (P, Q, b_u, b_i, μ, its (λ, λ_b) per rating)."""
+    from movielens_tui.models.factorization import fit_biased
+    from movielens_tui.models.presets import resolve_params
+
+    params = resolve_params(MF_PRESET)
+    inner = Reporter(int(params["epochs"]), should_stop=reporter.should_stop)
+    model = fit_biased(dataset, params, train=train, test=None, seed=seed, reporter=inner,
+                       init=None)  # fmt: skip
+    assert model.user_embeddings is not None and model.user_bias is not None
+    assert model.movie_bias is not None
+    regs = np.array([params["regularization"], params["bias_regularization"]], np.float32)
+    return (model.user_embeddings, model.movie_embeddings, model.user_bias,
+            model.movie_bias, float(model.global_mean), regs)  # fmt: skip
+
+
+def _mf_predict(mf: tuple, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+    P, Q, bu, bm, mu, _ = mf
+    return mu + bu[users] + bm[movies] + np.einsum("ij,ij->i", P[users], Q[movies])
+
+
 def fit_autorec(
     dataset: Dataset,
     params: dict,
@@ -151,7 +191,7 @@ def fit_autorec(
             f"autorec keeps a dense movies×users matrix ({m:,} × {n:,} cells, more than "
             f"{MAX_CELLS:,}); use biased-mf for a catalogue this large"
         )
-    hidden, lam = int(params["hidden"]), float(params["regularization"])
+    widths, lam = [int(w) for w in params["hidden_dims"]], float(params["regularization"])
     iterations = int(params["iterations"])
     users = train["user"].to_numpy(np.int64)
     movies = train["movie"].to_numpy(np.int64)
@@ -160,26 +200,35 @@ def fit_autorec(
     R[movies, users] = values
     mask = np.zeros((m, n), np.float32)
     mask[movies, users] = 1.0
-    shapes = _shapes(n, hidden)
+    shapes = _shapes(n, widths)
+    alpha = float(params.get("mf_weight", 0.0))
+    mf = None  # biased-mf's (P, Q, b_u, b_i, μ) for the blend
     if init is not None:
-        encoder = init.extra.get("encoder")
+        layers = [init.extra.get(f"encoder_{k}") for k in range(len(shapes) - 2)]
+        c = init.extra.get("decoder_bias")
         if (
-            encoder is None
-            or encoder.shape != (n, hidden)
+            any(a is None or a.shape != s for a, s in zip(layers, shapes, strict=False))
+            or c is None
             or init.user_embeddings is None
-            or init.user_embeddings.shape != (n, hidden)
-            or init.user_bias is None
+            or init.user_embeddings.shape[0] != n
+            or float(init.params.get("mf_weight", 0.0)) != alpha
         ):
             raise ModelError("cannot continue: the previous autorec model does not match")
         mu = float(init.global_mean)
-        parts = [encoder, init.extra["encoder_bias"], init.user_embeddings,
-                 init.user_bias + mu]  # fmt: skip
+        width = widths[-1]
+        parts = [*layers, init.user_embeddings[:, :width] / (1.0 - alpha), c]
+        if alpha > 0:  # the biased-mf part is kept as it was
+            ub = (init.user_bias - (1.0 - alpha) * (c - mu)) / alpha
+            mf = (init.user_embeddings[:, width:] / alpha, init.movie_embeddings[:, width:],
+                  ub, init.movie_bias / alpha, mu, init.extra["mf_regularization"])  # fmt: skip
     else:
         rng = np.random.default_rng(seed)
         mu = float(values.mean()) if len(values) else 0.0
-        # unrated users start (and stay) at the mean rating
-        parts = [_glorot(rng, (n, hidden)), np.zeros(hidden), _glorot(rng, (n, hidden)),
-                 np.full(n, mu)]  # fmt: skip
+        parts = [_glorot(rng, s) if len(s) == 2 else np.zeros(s) for s in shapes[:-1]]
+        parts.append(np.full(n, mu))  # unrated users start (and stay) at the mean rating
+    if alpha > 0 and mf is None:
+        mf = _fit_mf(dataset, train, seed, reporter)
+        mu = mf[4]
     flat = tf.constant(np.concatenate([np.ravel(p) for p in parts]).astype(np.float32))
     R_t, mask_t = tf.constant(R), tf.constant(mask)
     objective = _make_objective(shapes)
@@ -194,25 +243,43 @@ def fit_autorec(
             test["rating"].to_numpy(np.float64),
         )
 
+    mf_train = mf_test = 0.0  # biased-mf's predictions at the train / test pairs
+    if mf is not None:
+        mf_train = _mf_predict(mf, users, movies)
+        if test_pairs is not None:
+            mf_test = _mf_predict(mf, test_pairs[1], test_pairs[0])
+
     def model_of(x: np.ndarray) -> TrainedModel:
-        V, b, W, c = (np.asarray(p) for p in _split(tf.constant(x), shapes))
-        h = 1.0 / (1.0 + np.exp(-(R @ V + b)))
+        parts = [np.asarray(p) for p in _split(tf.constant(x), shapes)]
+        *layers, W, c = parts
+        extra = {f"encoder_{k}": a.astype(np.float32) for k, a in enumerate(layers)}
+        extra["decoder_bias"] = c.astype(np.float32)
+        movie_vectors, user_vectors = encode(R, layers), (1.0 - alpha) * W
+        user_bias, movie_bias = (1.0 - alpha) * (c - mu), np.zeros(m)
+        if mf is not None:  # the blend (1 − α)·autorec + α·biased-mf, as one factor model
+            movie_vectors = np.hstack([movie_vectors, mf[1]])
+            user_vectors = np.hstack([user_vectors, alpha * mf[0]])
+            user_bias = user_bias + alpha * mf[2]
+            movie_bias = alpha * mf[3]
+            extra["mf_regularization"] = mf[5]
         return TrainedModel(
-            "", "", dict(params), h.astype(np.float32), user_embeddings=W.astype(np.float32),
-            user_bias=(c - mu).astype(np.float32), movie_bias=np.zeros(m, np.float32),
-            global_mean=mu, extra={"encoder": V.astype(np.float32),
-                                   "encoder_bias": b.astype(np.float32)},
+            "", "", dict(params), movie_vectors.astype(np.float32),
+            user_embeddings=user_vectors.astype(np.float32),
+            user_bias=user_bias.astype(np.float32), movie_bias=movie_bias.astype(np.float32),
+            global_mean=mu, extra=extra,
         )  # fmt: skip
 
     def report(step: int) -> None:
         pred = optimizer.pred.numpy()
-        fitted = np.clip(pred[movies, users], low, high) - values
+        fitted = (1.0 - alpha) * pred[movies, users] + alpha * mf_train
+        fitted = np.clip(fitted, low, high) - values
         metrics = {
             "train_rmse": float(np.sqrt(np.mean(fitted.astype(np.float64) ** 2))),
             "loss": float(optimizer.loss),
         }
         if test_pairs is not None:
-            err = np.clip(pred[test_pairs[0], test_pairs[1]], low, high) - test_pairs[2]
+            blend = (1.0 - alpha) * pred[test_pairs[0], test_pairs[1]] + alpha * mf_test
+            err = np.clip(blend, low, high) - test_pairs[2]
             metrics["test_rmse"] = float(np.sqrt(np.mean(err**2)))
         x = optimizer.x.numpy()
         reporter.report(step, metrics, lambda: model_of(x))

@@ -95,7 +95,7 @@ PARAM_SPECS: dict[str, ParamSpec] = {
             10_000_000,
             "ease: the N most-rated movies only (0: as many as memory allows)",
         ),
-        ParamSpec("hidden", "int", 1, 5000, "hidden units of the autoencoder (autorec)"),
+        ParamSpec("mf_weight", "float", 0.0, 0.95, "autorec: weight of biased-mf in the blend"),
         ParamSpec("popularity_l2", "float", 0.0, 1e3, "ease-pop: extra L2, κ × count"),
         ParamSpec("popularity_exponent", "float", 0.0, 2.0, "ease-pop: scores / count^γ"),
         ParamSpec("user_weight_exponent", "float", 0.0, 2.0, "ease-pop: user weight (n/mean)^-δ"),
@@ -210,7 +210,8 @@ PRESETS: dict[str, Preset] = {
         "autorec", "autorec",
         "item-based autoencoder (I-AutoRec), full-batch L-BFGS, for rating prediction; "
         "λ and iterations tuned on a 10 % validation split of the u1 training fold",
-        {"hidden": 500, "regularization": 100.0, "iterations": 200, "holdout": 0.1},
+        {"hidden_dims": [500], "regularization": 100.0, "iterations": 200, "mf_weight": 0.0,
+         "holdout": 0.1},
         [["train_rmse", "test_rmse"], ["loss"]],
     ),
     "ease-pop": Preset(
