@@ -111,7 +111,7 @@ async def test_panes_are_lazy_and_typed(make_app) -> None:
         await settle(pilot, app)
         assert not app.query(LazyPane)
         panes = list(app.query(".pane").results(Pane))
-        names = ("dataset", "train", "neighbors", "users", "map", "you")
+        names = ("dataset", "train", "neighbors", "users", "map", "you", "compare")
         assert [p.id for p in panes] == [f"pane-{n}" for n in names]
         assert all(p.app is app for p in panes)
         assert app.pane("dataset").focusable  # a VerticalScroll pane keeps its focus

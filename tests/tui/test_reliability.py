@@ -42,6 +42,8 @@ from movielens_tui.tui.widgets.loss_chart import LossChart
 
 TMUX = shutil.which("tmux")
 
+HUNG = 15.0  # seconds after ctrl+q that count as a hang (not a speed claim)
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -384,7 +386,7 @@ async def test_quit_during_a_download_cancels_it_and_leaves_the_cache_clean(
     assert ended.wait(10), "the download thread kept running"
     took = float(outcome["ended"]) - quit_at  # type: ignore[arg-type]
     print(f"download thread ended {took:.2f} s after ctrl+q")
-    assert took < 3
+    assert took < HUNG
     assert outcome.get("error") == "_Cancelled"
     assert slow_server.client_left.wait(5)  # the connection was closed
     assert _cache_entries() == []
@@ -424,11 +426,12 @@ class Tmux:
         return screen
 
     def quit_and_time(self) -> float:
-        """Send ctrl+q; seconds until the process is gone (fails after 3 s)."""
+        """Send ctrl+q; seconds until the process is gone (fails after ``HUNG`` s: a hang
+        detector, generous for a loaded machine, not a speed claim)."""
         self.send("C-q")
         sent = time.monotonic()
         while "EXITED-" not in (screen := self.screen()):
-            assert time.monotonic() - sent < 3, f"still running 3 s after ctrl+q:\n{screen}"
+            assert time.monotonic() - sent < HUNG, f"still running {HUNG} s after ctrl+q:\n{screen}"
             time.sleep(0.02)
         took = time.monotonic() - sent
         assert "EXITED-0" in screen and "Traceback" not in screen, screen
