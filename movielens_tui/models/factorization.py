@@ -115,14 +115,28 @@ def regularized_loss(sparse_ratings, user_embeddings, movie_embeddings, reg: flo
 # --------------------------------------------------------------------------- full batch
 
 
-def _predict_observed(U, V, data: tuple, dense: bool, product=None):
-    """Predictions at ``data``'s entries; ``product``: a precomputed flat ``U·Vᵀ``."""
+def _predict_observed(U, V, data: tuple, dense: bool, product=None, xla: bool = False):
+    """Predictions at ``data``'s entries; ``product``: a precomputed flat ``U·Vᵀ``.
+
+    ``xla``: the gather-and-dot as one XLA-compiled kernel (the rows are never
+    materialised: about 4× less work than the separate gather, multiply and sum ops).
+    """
     indices, flat, values = data
     if dense:
         if product is None:
             product = tf.reshape(tf.matmul(U, V, transpose_b=True), [-1])
         return tf.gather(product, flat)
+    if xla:
+        return _xla_gather_dot(tf.convert_to_tensor(U), tf.convert_to_tensor(V), indices)
+    return _gather_dot(U, V, indices)
+
+
+def _gather_dot(U, V, indices):
+    """Σ_k U[u, k]·V[m, k] for each (u, m) row of ``indices``."""
     return tf.reduce_sum(tf.gather(U, indices[:, 0]) * tf.gather(V, indices[:, 1]), axis=1)
+
+
+_xla_gather_dot = tf.function(_gather_dot, jit_compile=True, reduce_retracing=True)
 
 
 SPMM_BLOCK = 31  # TF's sparse-dense matmul kernel is only fast below 32 columns
@@ -147,10 +161,11 @@ def _full_batch_terms(U, V, data: tuple, hyper, config: tuple, dims, product=Non
     sizes, and TensorFlow may fold ``tf.shape`` of a variable into the traced constant.
     """
     dense, regularized = config[0], config[1]
+    xla = len(config) > 4 and config[4]
     indices, _, values = data
     n = tf.cast(dims[0], tf.float32)
     m = tf.cast(dims[1], tf.float32)
-    error = _predict_observed(U, V, data, dense, product) - values
+    error = _predict_observed(U, V, data, dense, product, xla) - values
     mse = tf.reduce_mean(error * error)
     count = tf.cast(tf.shape(values)[0], tf.float32)
     residual = tf.SparseTensor(indices, (2.0 / count) * error, dims)
@@ -176,15 +191,16 @@ _apply = optim.apply  # gradient descent (the colab's), Adagrad or Adam: see opt
 def _run_full_batch(U, V, slots, train, test, hyper, n_steps, config, dims):
     """Run ``n_steps`` steps; return the loss terms measured before the first one.
 
-    ``config`` = (dense predictions, regularized, optimizer name, has test): static.
+    ``config`` = (dense predictions, regularized, optimizer name, has test, XLA
+    gather-and-dot): static.
     """
-    dense, _, optimizer, has_test = config
+    dense, _, optimizer, has_test, xla = config
     # one U·Vᵀ serves the train step and the test metric
     product = tf.reshape(tf.matmul(U, V, transpose_b=True), [-1]) if dense else None
     first, grads = _full_batch_terms(U, V, train, hyper, config, dims, product)
     first = dict(first)
     if has_test:
-        error = _predict_observed(U, V, test, dense, product) - test[2]
+        error = _predict_observed(U, V, test, dense, product, xla) - test[2]
         first["test"] = tf.reduce_mean(error * error)
     _apply(optimizer, hyper[0], grads, [U, V], slots)
     for _ in tf.range(n_steps - 1):
@@ -216,7 +232,10 @@ class FullBatchMF:
         test: pd.DataFrame | None,
         params: dict,
         regularized: bool,
+        path: str | None = None,
     ) -> None:
+        """``path``: "xla" (gather-and-dot compiled by XLA), "gather" or "dense" (U·Vᵀ);
+        default "xla" unless ``USE_XLA`` is off, then dense while U·Vᵀ is small."""
         n_users, n_movies, dim = U0.shape[0], V0.shape[0], U0.shape[1]
         self.U = tf.Variable(U0.astype(np.float32), name="user_embeddings")
         self.V = tf.Variable(V0.astype(np.float32), name="movie_embeddings")
@@ -225,9 +244,14 @@ class FullBatchMF:
         has_test = test is not None and len(test) > 0
         self.test = _rating_tensors(test, n_movies) if has_test else self.train
         cells = n_users * n_movies
-        dense = cells <= DENSE_PREDICTION_MAX_CELLS and cells <= 4 * len(train) * dim
+        small = cells <= DENSE_PREDICTION_MAX_CELLS and cells <= 4 * len(train) * dim
+        if path is None:
+            path = "xla" if USE_XLA else "dense" if small else "gather"
+        if path == "dense" and not small:
+            path = "gather"  # never build a huge U·Vᵀ
         optimizer = str(params["optimizer"])
-        self.config = (dense, regularized, optimizer, has_test)
+        self.path = path
+        self.config = (path == "dense", regularized, optimizer, has_test, path == "xla")
         self.hyper = tf.constant(
             [
                 float(params["learning_rate"]),
