@@ -95,13 +95,10 @@ PARAM_SPECS: dict[str, ParamSpec] = {
             10_000_000,
             "ease: the N most-rated movies only (0: as many as memory allows)",
         ),
+        ParamSpec("popularity_l2", "float", 0.0, 1e3, "ease-pop: extra L2, κ × count"),
+        ParamSpec("popularity_exponent", "float", 0.0, 2.0, "ease-pop: scores / count^γ"),
+        ParamSpec("user_weight_exponent", "float", 0.0, 2.0, "ease-pop: user weight (n/mean)^-δ"),
         ParamSpec("mf_weight", "float", 0.0, 0.95, "autorec: weight of biased-mf in the blend"),
-        ParamSpec("popularity_l2", "float", 0.0, 1e3, "ease-pop: extra L2, κ × count"),
-        ParamSpec("popularity_exponent", "float", 0.0, 2.0, "ease-pop: scores / count^γ"),
-        ParamSpec("user_weight_exponent", "float", 0.0, 2.0, "ease-pop: user weight (n/mean)^-δ"),
-        ParamSpec("popularity_l2", "float", 0.0, 1e3, "ease-pop: extra L2, κ × count"),
-        ParamSpec("popularity_exponent", "float", 0.0, 2.0, "ease-pop: scores / count^γ"),
-        ParamSpec("user_weight_exponent", "float", 0.0, 2.0, "ease-pop: user weight (n/mean)^-δ"),
     )  # fmt: skip
 }
 
@@ -224,16 +221,6 @@ PRESETS: dict[str, Preset] = {
         {"hidden_dims": [500], "regularization": 100.0, "iterations": 100, "mf_weight": 0.4,
          "holdout": 0.1},
         [["train_rmse", "test_rmse"], ["loss"]],
-    ),
-    "ease-pop": Preset(
-        "ease-pop", "ease-pop",
-        "EASE with popularity corrections (per-movie L2 growing with its count, scores "
-        "divided by count^γ): item-item ranking with exact explanations; λ, κ, γ, δ chosen "
-        "by validation P@10 on 20% of each ml-100k u1-u5 training fold "
-        "(benchmarks/tune_ranking.py)",
-        {"regularization": 600.0, "popularity_l2": 1.0, "popularity_exponent": 0.2,
-         "user_weight_exponent": 0.0, "top_n": 0, "holdout": 0.1},
-        [["test_precision_at_10", "test_recall_at_10"]],
     ),
     "ease-pop": Preset(
         "ease-pop", "ease-pop",
