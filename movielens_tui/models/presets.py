@@ -17,9 +17,11 @@ Parameter names (shared by every preset that uses them; see ``PARAM_SPECS``):
   the factorization models, users for softmax).
 - ``batch_size`` / ``test_batch_size``: minibatch sizes.
 - ``genre_dim``, ``year_dim``, ``hidden_dims`` (comma-separated ints): softmax user tower.
+  autorec: the autoencoder's sigmoid layers (the last one is the movie vector).
 - ``unobserved_weight``: weight w₀ of the unrated cells (wals).
 - ``top_n``: ease covers only the N most-rated movies (0: as many as fit the memory
   budget, see :func:`movielens_tui.models.ease.auto_top_n`).
+- ``mf_weight``: autorec's blend weight α of biased-mf (0: the autoencoder alone).
 
 A preset names its kind (:mod:`movielens_tui.models.kinds`); what a kind can do (rating
 prediction, ranking, distributed training, exact explanations) is asked of the kind,
