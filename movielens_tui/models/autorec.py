@@ -9,6 +9,14 @@ BFGS (10 pairs, backtracking Armijo line search) written with TF ops on one flat
 vector, so an iteration is usually one loss-and-gradient evaluation; GLocal-K uses
 SciPy's L-BFGS-B, whose per-iteration overhead on a million variables is several times
 the evaluation itself here. Metrics are reported at iterations 0, 10, 20, … and the last.
+
+With ``mf_weight`` α > 0, biased-mf (its preset's defaults) is fitted first, on the same
+training ratings, and every report and the result are of the blend
+``(1 − α)·autorec + α·biased-mf``. The presets' λ = 100, 100 iterations and α = 0.4 were
+chosen on a validation split (10 % of ml-100k's u1.base, seed 0; u1.test never seen):
+validation RMSE 0.8963 for autorec, 0.9047 for biased-mf, 0.8846 for the blend. There,
+λ 50, 70, 140, 200 and 400 and two layers of 500 were worse, and 200 iterations were no
+better (blend 0.8845) at twice the time.
 """
 
 from __future__ import annotations
