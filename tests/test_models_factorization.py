@@ -250,3 +250,29 @@ def test_full_batch_reports_match_the_pinned_numbers(
         assert row == pytest.approx(want, rel=2e-4, abs=1e-6)
     assert float(np.abs(model.user_embeddings).sum()) == pytest.approx(sums[0], rel=2e-4)
     assert float(np.abs(model.movie_embeddings).sum()) == pytest.approx(sums[1], rel=2e-4)
+
+
+def test_full_batch_paths_agree_and_the_default_depends_on_dim(small_dataset) -> None:
+    """The XLA gather-and-dot, the plain gather ops and the dense U·Vᵀ train alike."""
+    from movielens_tui.models.presets import resolve_params
+
+    train_df, test_df = split_dataframe(small_dataset.ratings, 0.1, seed=0)
+    params = resolve_params("mf", {"learning_rate": 1.0})
+    rng = np.random.default_rng(0)
+    U0 = rng.normal(0, 0.5, (small_dataset.n_users, 30)).astype(np.float32)
+    V0 = rng.normal(0, 0.5, (small_dataset.n_movies, 30)).astype(np.float32)
+    runs = {}
+    for path in ("xla", "gather", "dense"):
+        engine = F.FullBatchMF(U0, V0, train_df, test_df, params, False, path=path)
+        reports = [engine.run(10) for _ in range(3)]
+        runs[path] = (reports, engine.arrays())
+    for path in ("gather", "dense"):
+        for got, want in zip(runs[path][0], runs["xla"][0], strict=True):
+            assert got == pytest.approx(want, rel=1e-5)
+        for got, want in zip(runs[path][1], runs["xla"][1], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    default = F.FullBatchMF(U0, V0, train_df, test_df, params, False)
+    assert default.path == ("xla" if F.USE_XLA else "dense")
+    wide = np.zeros((small_dataset.n_users, F.XLA_GATHER_MAX_DIM + 3), np.float32)
+    wide_v = np.zeros((small_dataset.n_movies, F.XLA_GATHER_MAX_DIM + 3), np.float32)
+    assert F.FullBatchMF(wide, wide_v, train_df, None, params, True).path == "dense"

@@ -2,13 +2,17 @@
 
 ``mf`` / ``regularized`` are full-batch gradient descent exactly as in the colab (loss,
 N+1 steps, metrics every 10 steps), compiled with ``tf.function``: each reporting interval
-of 10 steps is one call running a ``tf.while_loop``; gradients are written out by hand
-(verified against ``tf.GradientTape`` in the tests) so a step is one ``U·Vᵀ`` matmul (or
-a gather-and-dot for large sparse data) plus two sparse-dense matmuls. The dense U·Vᵀ is
-used only while it has at most ``DENSE_PREDICTION_MAX_CELLS`` cells (80 MB) and is not
-much larger than the gathered rows; beyond that (e.g. 200k users × 87k movies, whose
-U·Vᵀ would take 70 GB) the same step runs on the gather path in O(ratings·d) memory, so
-these models never refuse a catalogue for its size.
+of 10 steps is one call running a ``tf.while_loop`` and returning that interval's metrics
+(train and test error measured before its first step); gradients are written out by
+hand (verified against ``tf.GradientTape`` in the tests) so a step is the predictions at
+the observed entries plus two sparse-dense matmuls. Up to dim ``XLA_GATHER_MAX_DIM`` the
+predictions are one XLA-compiled gather-and-dot (ml-100k, dim 30: 13-30 % less CPU a
+step than ``U·Vᵀ`` in interleaved runs; ``benchmarks/mf_speed.py`` compares the
+variants). Otherwise one ``U·Vᵀ`` matmul while it has at most
+``DENSE_PREDICTION_MAX_CELLS`` cells (80 MB) and is not much larger than the gathered
+rows, and beyond that (e.g. 200k users × 87k movies, whose U·Vᵀ would take 70 GB) the
+gather path in O(ratings·d) memory, so these models never refuse a catalogue for its
+size.
 
 ``biased-mf`` is trained by shuffled minibatches with sparse (row-wise) updates, so its
 memory is O(ratings + (users + movies)·d): it never builds a users×movies matrix. Its
@@ -50,9 +54,13 @@ if TYPE_CHECKING:
 
 tf = _get_tf()
 
-# Use U·Vᵀ + gather for predictions while the dense product is at most this many times
-# the size of the gathered rows (gather-and-dot otherwise); ml-100k: 1.6M vs 2.7M·d.
+# Without XLA: use U·Vᵀ + gather for predictions while the dense product is at most this
+# many cells and not much larger than the gathered rows; ml-100k: 1.6M vs 2.7M·d.
 DENSE_PREDICTION_MAX_CELLS = 20_000_000
+# The XLA gather-and-dot beats U·Vᵀ up to this dim on ml-100k (dim 20: 1.7×, 30: 1.3×,
+# 32: 1.1× less CPU); at 35 and 64 XLA's CPU kernel is 1.5× slower than U·Vᵀ, and
+# padding the rows to a multiple of 8 made it slower still.
+XLA_GATHER_MAX_DIM = 32
 
 
 # --------------------------------------------------------------------------- colab helpers
@@ -235,7 +243,8 @@ class FullBatchMF:
         path: str | None = None,
     ) -> None:
         """``path``: "xla" (gather-and-dot compiled by XLA), "gather" or "dense" (U·Vᵀ);
-        default "xla" unless ``USE_XLA`` is off, then dense while U·Vᵀ is small."""
+        default "xla" up to ``XLA_GATHER_MAX_DIM`` (unless ``USE_XLA`` is off), else
+        dense while U·Vᵀ is small."""
         n_users, n_movies, dim = U0.shape[0], V0.shape[0], U0.shape[1]
         self.U = tf.Variable(U0.astype(np.float32), name="user_embeddings")
         self.V = tf.Variable(V0.astype(np.float32), name="movie_embeddings")
@@ -246,7 +255,8 @@ class FullBatchMF:
         cells = n_users * n_movies
         small = cells <= DENSE_PREDICTION_MAX_CELLS and cells <= 4 * len(train) * dim
         if path is None:
-            path = "xla" if USE_XLA else "dense" if small else "gather"
+            xla = USE_XLA and dim <= XLA_GATHER_MAX_DIM
+            path = "xla" if xla else "dense" if small else "gather"
         if path == "dense" and not small:
             path = "gather"  # never build a huge U·Vᵀ
         optimizer = str(params["optimizer"])
