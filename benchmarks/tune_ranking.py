@@ -63,6 +63,9 @@ SOFTMAX = [
     {"optimizer": "adam", "learning_rate": 0.003, "batch_size": 1000},
     {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 1000, "dim": 64,
      "hidden_dims": [64]},
+    {"optimizer": "adam", "learning_rate": 0.003},
+    {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 1000},
+    {"optimizer": "adam", "learning_rate": 0.003, "batch_size": 1000, "iterations": 6000},
 ]  # fmt: skip
 
 Split = tuple[str, object, object]
@@ -233,7 +236,10 @@ def run(dataset: Dataset, args: argparse.Namespace) -> dict[str, str]:
         print(table("wals", results), "\n", flush=True)
         chosen["wals"] = best(results)
     if "softmax-tuned" in args.models:
-        results = trained_grid(dataset, splits[: args.softmax_folds], "softmax", grids["softmax"])
+        combos = grids["softmax"]
+        if args.softmax_combos:
+            combos = [combos[int(i)] for i in args.softmax_combos.split(",")]
+        results = trained_grid(dataset, splits[: args.softmax_folds], "softmax", combos)
         print(table("softmax (the softmax preset with these overrides)", results), "\n")
         chosen["softmax-tuned"] = best(results)
     print("### chosen on validation")
@@ -267,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"comma-separated groups of {', '.join(GROUPS)}")  # fmt: skip
     p.add_argument("--wals-folds", type=int, default=5, help="folds used for the wals grid")
     p.add_argument("--softmax-folds", type=int, default=1, help="folds used for softmax")
+    p.add_argument("--softmax-combos", default="", metavar="I,J",
+                   help="run only these entries (0-based) of the softmax list")  # fmt: skip
     p.add_argument(
         "--grid",
         action="append",
