@@ -133,10 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         f"- mf final train MSE {last['train_error']:.3f}, test MSE {last['test_error']:.3f} "
         f"(naive port's final train MSE {naive_loss:.3f}).",
         "- How: one `tf.function` call per reporting interval runs a `tf.while_loop` of "
-        "steps; gradients written out by hand (tested against `GradientTape`): one `U·Vᵀ` "
-        "matmul + gather for the predictions and two sparse-dense matmuls (column blocks "
-        "under 32, where TF's kernel is vectorised) for the gradients; traces are reused "
-        "across fits.",
+        "steps and returns the interval's metrics; gradients written out by hand (tested "
+        "against `GradientTape`): an XLA-compiled gather-and-dot for the predictions (no "
+        "`U·Vᵀ`) and two sparse-dense matmuls (column blocks under 32, where TF's kernel "
+        "is vectorised) for the gradients; traces are reused across fits. "
+        "`benchmarks/mf_speed.py` compares the step variants against the arithmetic floor.",
         f"- The machine is shared with other jobs (1-minute load average {load_before:.1f} "
         f"at the start, {os.getloadavg()[0]:.1f} at the end on 2 cores); absolute times vary "
         "by ±50 % or more, the ratio to the naive port is the steadier figure.",
