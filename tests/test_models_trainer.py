@@ -29,7 +29,8 @@ def test_report_steps_cover_n_plus_one_steps() -> None:
 def test_registry_is_lazy_and_complete() -> None:
     assert KINDS["ease"] == "movielens_tui.models.ease:fit"
     assert set(KINDS) == {
-        "mf", "regularized", "biased-mf", "softmax", "ease", "wals", "popularity",
+        "mf", "regularized", "biased-mf", "softmax", "ease", "wals", "popularity", "autorec",
+        "ease-pop",
     }  # fmt: skip
     with pytest.raises(ModelError):
         kind_function("nope")
