@@ -16,7 +16,10 @@ training ratings, and every report and the result are of the blend
 chosen on a validation split (10 % of ml-100k's u1.base, seed 0; u1.test never seen):
 validation RMSE 0.8963 for autorec, 0.9047 for biased-mf, 0.8846 for the blend. There,
 λ 50, 70, 140, 200 and 400 and two layers of 500 were worse, and 200 iterations were no
-better (blend 0.8845) at twice the time.
+better (blend 0.8845) at twice the time. These defaults do not carry over to sparser
+catalogues: on ml-latest-small (10 ratings a movie against ml-100k's 59) the same choice
+on 10 % of seeded fold 1's training rows gives λ = 400 (autoencoder alone 0.8866 against
+1.0225 at λ = 100) and α = 0.6 (blend 0.8513, biased-mf 0.8588).
 """
 
 from __future__ import annotations
