@@ -30,6 +30,7 @@ from movielens_tui.models.presets import COMPARE_PRESETS
 from movielens_tui.tui.jobs import Done, Failed, run_job
 from movielens_tui.tui.messages import CompareEnded, CompareProgressed
 from movielens_tui.tui.panes.base import Pane
+from movielens_tui.tui.widgets.safe_select import SafeSelect
 
 if TYPE_CHECKING:
     from movielens_tui.compare import CompareProgress, CompareRow, Comparison
@@ -89,9 +90,9 @@ class ComparePane(Vertical, Pane):
     def compose(self) -> ComposeResult:
         with Horizontal(id="compare-controls"):
             yield Button(self._presets_label(), id="compare-presets-button", compact=True)
-            yield Select[str]([], prompt="Protocol", allow_blank=True, compact=True,
+            yield SafeSelect([], prompt="Protocol", allow_blank=True, compact=True,
                               id="compare-protocol-select")  # fmt: skip
-            yield Select[str](
+            yield SafeSelect(
                 [(_compare().metric_label(m), m) for m in METRICS],
                 value=self.metric, allow_blank=False, compact=True, id="compare-metric-select",
             )  # fmt: skip

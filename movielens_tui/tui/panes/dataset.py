@@ -31,6 +31,7 @@ from movielens_tui.data.dataset_view import (
 from movielens_tui.tui.messages import DatasetViewReady
 from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.widgets.bar_chart import BarChart
+from movielens_tui.tui.widgets.safe_select import SafeSelect
 
 if TYPE_CHECKING:
     from movielens_tui.data.cache_manifest import Manifest
@@ -72,8 +73,8 @@ class DatasetPane(VerticalScroll, Pane):
         counts = self.app.cached_counts() if self.app.dataset is None else None
         yield Static(counts_line(counts) if counts else "Loading…", id="dataset-summary")
         with Horizontal(id="dataset-filters"):
-            yield Select[str]([], prompt="All occupations", id="occupation-filter", compact=True)
-            yield Select[str]([], prompt="All genres", id="genre-filter", compact=True)
+            yield SafeSelect([], prompt="All occupations", id="occupation-filter", compact=True)
+            yield SafeSelect([], prompt="All genres", id="genre-filter", compact=True)
             yield Label("Top", classes="top-label")
             yield Input(str(DEFAULT_TOP), type="integer", id="top-n", max_length=3, compact=True,
                         tooltip=f"how many movies the top lists show (1-{MAX_TOP})")  # fmt: skip

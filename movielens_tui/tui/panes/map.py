@@ -32,6 +32,7 @@ from movielens_tui.tui.constants import NO_MODEL
 from movielens_tui.tui.jobs import Cancelled, Done, run_job
 from movielens_tui.tui.messages import ProjectionEnded
 from movielens_tui.tui.panes.base import Pane
+from movielens_tui.tui.widgets.safe_select import SafeSelect
 from movielens_tui.tui.widgets.scatter_plot import MUTED, PALETTE, ScatterPlot, Series
 from movielens_tui.tui.widgets.shared import model_for, movie_stats_for, no_model_text
 
@@ -95,7 +96,7 @@ class MapPane(Vertical, Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="map-bar"):
-            yield Select([("All genres", ALL)], allow_blank=False, value=ALL, id="map-genre",
+            yield SafeSelect([("All genres", ALL)], allow_blank=False, value=ALL, id="map-genre",
                          compact=True)  # fmt: skip
             yield Static(id="map-status")
         yield ScatterPlot("Movie embeddings", id="map-plot")

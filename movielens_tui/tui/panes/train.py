@@ -35,6 +35,7 @@ from movielens_tui.tui.messages import TrainingEnded, TrainingProgress
 from movielens_tui.tui.panes.base import Pane
 from movielens_tui.tui.training_job import train_job
 from movielens_tui.tui.widgets.loss_chart import LossChart
+from movielens_tui.tui.widgets.safe_select import SafeSelect
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
@@ -112,7 +113,7 @@ class TrainPane(Horizontal, Pane):
             # one scrolling column: every hyperparameter and the whole description
             # reachable; the Start/Stop button stays in view below it
             with VerticalScroll(id="train-form-scroll"):
-                yield Select(
+                yield SafeSelect(
                     [(name, name) for name in PRESETS],
                     value=self.preset_name,
                     allow_blank=False,
