@@ -309,6 +309,8 @@ class ComparePane(Vertical, Pane):
             if not any(f.name == progress.result.name for f in row.folds):
                 row.folds.append(progress.result)
             self._show_table()
+        elif progress.progress is None:  # a fit starts: its row says so
+            self._show_table()
         self.query_one("#compare-progress", ProgressBar).update(progress=progress.fraction)
         fit = progress.model_index + 1 + progress.fold_index * progress.n_models
         step = ""
