@@ -121,6 +121,7 @@ async def test_stop_keeps_what_finished(make_app) -> None:
             if current is not None and current.model == slow and current.progress is not None:
                 break
         assert "training: step" in _status(pane)
+        assert _rows(pane)[1][1] == "running…"  # its row says so while it trains
         await pilot.press("r")
         await settle(pilot, app)
         assert not pane.running
