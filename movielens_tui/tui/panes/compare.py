@@ -280,7 +280,8 @@ class ComparePane(Vertical, Pane):
 
         def callback(progress: CompareProgress) -> None:
             now = time.monotonic()
-            if progress.result is None and now - self._last_post < POST_INTERVAL:
+            step = progress.result is None and progress.progress is not None
+            if step and now - self._last_post < POST_INTERVAL:  # starts and results always go
                 return
             self._last_post = now
             self.post_message(CompareProgressed(run, progress))
