@@ -225,6 +225,14 @@ def _num(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def describe(
+    protocol: Protocol, dataset: Dataset, seed: int, only_folds: Sequence[str] | None
+) -> str:
+    """The protocol as a comparison records it (``, fold1 only`` for chosen folds)."""
+    text = protocol.describe(dataset, seed)
+    return text + f", {', '.join(only_folds)} only" if only_folds else text
+
+
 def plan(
     dataset: Dataset,
     entries: Sequence[Entry | str],
@@ -247,10 +255,7 @@ def plan(
         raise ParamError("presets", f"each entry once, please: {', '.join(labels)}")
     resolved = [resolve_params(e.preset, e.overrides) for e in items]
     presets = [get_preset(e.preset) for e in items]
-    described = protocol.describe(dataset, seed)
-    if only_folds:
-        described += f", {', '.join(only_folds)} only"
-    result = Comparison(dataset.name, described, seed, k,
+    result = Comparison(dataset.name, describe(protocol, dataset, seed, only_folds), seed, k,
                         datetime.now(timezone.utc).isoformat(timespec="seconds"))  # fmt: skip
     result.rows = [CompareRow(e.name, p.name, p.kind, params)
                    for e, p, params in zip(items, presets, resolved, strict=True)]  # fmt: skip
@@ -330,10 +335,7 @@ def choice_of(dataset: Dataset, comparison: Comparison) -> str | None:
     """The key of :func:`protocol_choices` that ``comparison`` was run with, if any."""
     for _, key in protocol_choices(dataset):
         protocol, only = protocol_for_choice(dataset, key)
-        described = protocol.describe(dataset, comparison.seed)
-        if only:
-            described += f", {', '.join(only)} only"
-        if described == comparison.protocol:
+        if describe(protocol, dataset, comparison.seed, only) == comparison.protocol:
             return key
     return None
 

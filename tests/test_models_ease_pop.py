@@ -8,7 +8,7 @@ import pytest
 
 from movielens_tui.data.splits import canonical_fold
 from movielens_tui.errors import ModelError, ParamError
-from movielens_tui.models import ease, ease_pop, explain, foldin, scoring, store
+from movielens_tui.models import ease, explain, foldin, scoring, store
 from movielens_tui.models.kinds import get_kind, kind_of
 from movielens_tui.models.presets import PRESETS
 from movielens_tui.models.trainer import train
@@ -88,8 +88,7 @@ def test_save_and_load_keep_the_recommendations(small_dataset) -> None:
 def test_top_n_keeps_the_most_rated_movies_and_refuses_too_large(
     small_dataset, monkeypatch
 ) -> None:
-    monkeypatch.setattr(ease, "MAX_MOVIES", 10)
-    monkeypatch.setattr(ease_pop, "MAX_MOVIES", 10)
+    monkeypatch.setattr(ease, "MAX_MOVIES", 10)  # the limits both share live in ease
     with pytest.raises(ModelError, match="at most 10 movies"):
         train(small_dataset, "ease-pop", {"top_n": 20})
     model = train(small_dataset, "ease-pop", train=small_dataset.ratings)
@@ -98,7 +97,7 @@ def test_top_n_keeps_the_most_rated_movies_and_refuses_too_large(
     assert sorted(counts[model.extra["ease_movies"]]) == sorted(counts)[-10:]
     scores = kind_of(model).score(model, kind_of(model).user_query(model, small_dataset, 0))
     assert scores.shape == (80,) and np.isfinite(scores).all()
-    monkeypatch.setattr(ease_pop, "memory_budget", lambda: 1000)
+    monkeypatch.setattr(ease, "memory_budget", lambda: 1000)
     with pytest.raises(ModelError, match="memory"):
         train(small_dataset, "ease-pop", {"top_n": 8})
 

@@ -131,6 +131,25 @@ def ease_weights(gram: object, regularization: float) -> np.ndarray:
     return out
 
 
+def choose_top_n(params: dict, n_movies: int, name: str = "ease") -> int:
+    """The number of movies covered: ``top_n`` if given (checked against the limits),
+    else every movie that fits the memory budget; ``name`` names the model in errors."""
+    asked = int(params.get("top_n", 0) or 0)
+    top_n = min(asked, n_movies) if asked else auto_top_n(n_movies)
+    if asked and top_n > MAX_MOVIES:
+        raise ModelError(
+            f"{name} with top_n={asked} needs a {top_n:,}×{top_n:,} dense inverse; it "
+            f"supports at most {MAX_MOVIES:,} movies (top_n=0 picks what fits)"
+        )
+    if asked and top_n * top_n * BYTES_PER_CELL > memory_budget():
+        need = top_n * top_n * BYTES_PER_CELL / 2**30
+        raise ModelError(
+            f"{name} with top_n={asked} needs about {need:.1f} GiB, more than the memory "
+            f"budget ({memory_budget() / 2**30:.1f} GiB); lower top_n (0 picks what fits)"
+        )
+    return top_n
+
+
 def fit(
     dataset: Dataset,
     params: dict,
@@ -152,19 +171,7 @@ def fit(
     if not math.isfinite(lam) or lam <= 0.0:
         raise ParamError("regularization", f"{lam} must be greater than 0 for ease (e.g. 400)")
     n_users, n_movies = dataset.n_users, dataset.n_movies
-    asked = int(params.get("top_n", 0) or 0)
-    top_n = min(asked, n_movies) if asked else auto_top_n(n_movies)
-    if asked and top_n > MAX_MOVIES:
-        raise ModelError(
-            f"ease with top_n={asked} needs a {top_n:,}×{top_n:,} dense inverse; it supports "
-            f"at most {MAX_MOVIES:,} movies (top_n=0 picks what fits)"
-        )
-    if asked and top_n * top_n * BYTES_PER_CELL > memory_budget():
-        need = top_n * top_n * BYTES_PER_CELL / 2**30
-        raise ModelError(
-            f"ease with top_n={asked} needs about {need:.1f} GiB, more than the memory "
-            f"budget ({memory_budget() / 2**30:.1f} GiB); lower top_n (0 picks what fits)"
-        )
+    top_n = choose_top_n(params, n_movies)
     reporter.total = 0
     reporter.check_stop(0)
     covered = None

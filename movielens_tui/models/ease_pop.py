@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movielens_tui.errors import ModelError, ParamError
-from movielens_tui.models.ease import BYTES_PER_CELL, MAX_MOVIES, auto_top_n, memory_budget
+from movielens_tui.models.ease import choose_top_n
 from movielens_tui.models.kinds.ease import COVERED, WEIGHTS
 from movielens_tui.models.ranking import test_ranking_metrics
 from movielens_tui.models.trained import TrainedModel
@@ -132,25 +132,6 @@ def _check(params: dict) -> tuple[float, float, float, float]:
     return values[0], values[1], values[2], values[3]
 
 
-def choose_top_n(params: dict, n_movies: int) -> int:
-    """The number of movies covered: ``top_n`` if given (checked against the limits),
-    else every movie that fits the memory budget (as EASE)."""
-    asked = int(params.get("top_n", 0) or 0)
-    top_n = min(asked, n_movies) if asked else auto_top_n(n_movies)
-    if asked and top_n > MAX_MOVIES:
-        raise ModelError(
-            f"ease-pop with top_n={asked} needs a {top_n:,}×{top_n:,} dense inverse; it "
-            f"supports at most {MAX_MOVIES:,} movies (top_n=0 picks what fits)"
-        )
-    if asked and top_n * top_n * BYTES_PER_CELL > memory_budget():
-        need = top_n * top_n * BYTES_PER_CELL / 2**30
-        raise ModelError(
-            f"ease-pop with top_n={asked} needs about {need:.1f} GiB, more than the memory "
-            f"budget ({memory_budget() / 2**30:.1f} GiB); lower top_n (0 picks what fits)"
-        )
-    return top_n
-
-
 def fit(
     dataset: Dataset,
     params: dict,
@@ -169,7 +150,7 @@ def fit(
     del seed, init, strategy
     lam, kappa, gamma, delta = _check(params)
     n_users, n_movies = dataset.n_users, dataset.n_movies
-    top_n = choose_top_n(params, n_movies)
+    top_n = choose_top_n(params, n_movies, "ease-pop")
     reporter.total = 0
     reporter.check_stop(0)
     users = train["user"].to_numpy(np.int64)
