@@ -115,8 +115,29 @@ async def test_down_then_5_rates_right_after_opening(make_app, model) -> None:
         assert app.active_pane_name == "you"
         saved = json.loads(paths.my_ratings_path(dataset.name).read_text())["ratings"]
         assert list(saved.values()) == [5]
-        assert movie is not None and search.matches.movies.index(movie) == 1
+        assert movie is not None and search.matches.movies.index(movie) == 0  # Star Wars
         assert "1 rating," in app.query_one(YouPane).status_text
+        await pilot.press("down", "4")  # the cursor shows now: down moves it
+        await pilot.pause()
+        saved = json.loads(paths.my_ratings_path(dataset.name).read_text())["ratings"]
+        assert list(saved.values()) == [5, 4]
+
+
+async def test_5_rates_the_first_movie_right_after_opening(make_app, model) -> None:
+    """No ``↓`` needed: the list has the focus, its cursor parked on the first movie."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dataset = await start(pilot, app, model)
+        await pilot.press("6")
+        await settle(pilot, app)
+        matches = app.query_one("#you-search", MovieSearch).matches
+        assert not matches.show_cursor
+        first = matches.movies[0]
+        await pilot.press("5")
+        await pilot.pause()
+        assert matches.show_cursor and matches.highlighted_movie() == first
+        saved = json.loads(paths.my_ratings_path(dataset.name).read_text())["ratings"]
+        assert list(saved.values()) == [5]
 
 
 async def test_digit_keys_switch_panes_outside_the_lists(make_app, model) -> None:

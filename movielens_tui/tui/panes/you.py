@@ -142,7 +142,9 @@ class YouPane(Vertical, Pane):
     def focus_default(self) -> None:
         """Focus the movie list: ``↓`` and ``1``-``5`` (``h``) rate at once, as the hint
         line says; ``/`` starts a search, ``esc`` leaves the list (then 1-6 switch panes)."""
-        focus_now(self.query_one(MovieSearch).matches)
+        matches = self.query_one(MovieSearch).matches
+        focus_now(matches)
+        matches.park_cursor()  # ↓ shows the first movie; 5 then rates it
 
     def action_focus_search(self) -> None:
         self.query_one(MovieSearch).focus_input()
@@ -214,6 +216,8 @@ class YouPane(Vertical, Pane):
         if table is search.matches and search.pending:
             self.notify("Still searching; press the key again in a moment", title="Rate")
             return
+        if table is not None:
+            table.unpark_cursor()
         movie = table.highlighted_movie() if table is not None else None
         if movie is not None:
             self.rate(movie, rating)
@@ -231,6 +235,8 @@ class YouPane(Vertical, Pane):
         if table is search.matches and search.pending:
             self.notify("Still searching; press the key again in a moment", title="Rate")
             return
+        if table is not None:
+            table.unpark_cursor()
         movie = table.highlighted_movie() if table is not None else None
         if movie is not None:
             self.rate(movie, toggle_half(self._rating_of(movie), dataset.scale.high))
@@ -247,6 +253,8 @@ class YouPane(Vertical, Pane):
 
     def action_unrate(self) -> None:
         table = self._focused_table()
+        if table is not None:
+            table.unpark_cursor()
         movie = table.highlighted_movie() if table is not None else None
         if movie is not None:
             self.rate(movie, None)

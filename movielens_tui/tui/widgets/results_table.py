@@ -82,6 +82,33 @@ class ResultsTable(DataTable):
         self.raw_rows: list[dict[str, Any]] = []
         """The rows as given to :meth:`show_rows` (unclipped values, for export)."""
 
+    def park_cursor(self) -> None:
+        """Hide the cursor until the first ``down``/``up`` (which shows it on the first
+        row instead of moving it) or :meth:`unpark_cursor`: a list that takes the focus
+        as its pane opens, where ``↓`` then ``5`` should rate the first movie."""
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+        self.show_cursor = False
+
+    def unpark_cursor(self) -> bool:
+        """Show a parked cursor (on the first row); False when it was already shown."""
+        if self.show_cursor:
+            return False
+        self.show_cursor = True
+        self.move_cursor(row=0, animate=False)
+        return True
+
+    def action_cursor_down(self) -> None:
+        if not self.unpark_cursor():
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if not self.unpark_cursor():
+            super().action_cursor_up()
+
+    def on_blur(self) -> None:
+        self.show_cursor = True  # parking lasts only while the list keeps the focus
+
     def on_mount(self) -> None:
         for key, label in self._column_specs:
             self.add_column(label, key=key)
