@@ -1,5 +1,6 @@
 """Output helpers shared by the command modules (``cli``, ``cli_models``): a console that
-treats a closed pipe as a normal end, JSON printing, one-line notes. Imports nothing heavy
+treats a closed pipe as a normal end and never reads markup (styles are given as
+``rich.text.Text``), JSON printing, one-line notes. Imports nothing heavy
 at module level."""
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def console(stderr: bool = False):  # noqa: ANN201 - rich is imported lazily
             """Rich would exit 1; a closed pipe (``| head``) is a normal end: exit 0."""
             raise BrokenPipeError
 
-    return _Console(stderr=stderr, highlight=False)
+    # markup=False: titles, tags and user fields come from the data files and are printed
+    # as text, never as markup ("Four [/] Rooms" must not raise, "[bold red]" must show)
+    return _Console(stderr=stderr, highlight=False, markup=False)
 
 
 def note(message: str) -> None:

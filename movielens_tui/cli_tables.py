@@ -95,7 +95,7 @@ def hits_table(
 ) -> Table:
     """Neighbours or recommendations: rank, title, score, genres, count; with ``why``, a
     dim line under each row (e.g. "because you rated X ★5 (+0.41), …")."""
-    from rich.markup import escape
+    from rich.text import Text
 
     table = Table(title=title)
     table.add_column("#", justify="right")
@@ -114,7 +114,7 @@ def hits_table(
             f"{row.get('count', '')}",
         )
         if why is not None and rank - 1 < len(why) and why[rank - 1]:
-            table.add_row("", "", f"[dim]{escape(why[rank - 1])}[/]", "", "", "")
+            table.add_row("", "", Text(why[rank - 1], style="dim"), "", "", "")
     return table
 
 
@@ -128,7 +128,7 @@ def _fmt(value: Any) -> str:
 
 def comparison_table(comparison: Comparison) -> Table:
     """Presets × metrics, mean ± spread over folds, the best per column in bold with ★."""
-    from rich.markup import escape
+    from rich.text import Text
 
     from movielens_tui.compare import cell_text, metric_label
 
@@ -140,7 +140,8 @@ def comparison_table(comparison: Comparison) -> Table:
     for row in comparison.rows:
         cells = []
         for metric in comparison.metrics:
-            text = escape(cell_text(row, metric))
-            cells.append(f"[bold]★ {text}[/]" if best.get(metric) == row.label else text)
-        table.add_row(escape(row.label), *cells)
+            text = cell_text(row, metric)
+            best_here = best.get(metric) == row.label
+            cells.append(Text(f"★ {text}", style="bold") if best_here else text)
+        table.add_row(row.label, *cells)
     return table

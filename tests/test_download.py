@@ -420,6 +420,23 @@ def test_zip_member_declaring_a_huge_size(
     assert_next_run_succeeds(server, good_zip, use_spec)
 
 
+def test_zip_whose_members_are_each_plausible_but_too_large_together(
+    server: Server, good_zip: bytes, use_spec, tmp_path: Path
+) -> None:
+    """Issue 13: the cap is on the total, not only each member (a 7 MB zip of 250 MB
+    optional members would otherwise fill the cache)."""
+    limit = ML_100K.max_extracted
+    payload = good_zip
+    for member in ("ml-100k/u1.base", "ml-100k/u2.base", "ml-100k/u3.base"):
+        payload = understate_size(payload, member, limit // 2)  # each below the cap
+    message, zip_path = hostile_run(server, payload, use_spec, tmp_path)
+    assert message.startswith(f"{zip_path}: its ml-100k files declare ")
+    assert message.endswith("the zip is damaged or hostile, nothing was extracted")
+    assert f"({limit})" in message
+    assert not dataset_dir(ML_100K, cache_dir()).exists()
+    assert_next_run_succeeds(server, good_zip, use_spec)
+
+
 def test_zip_lacking_a_required_file(
     server: Server, small_data_dir: Path, good_zip: bytes, use_spec, tmp_path: Path
 ) -> None:

@@ -180,6 +180,36 @@ def test_crlf_line_endings_and_blank_lines_are_fine(folder: Path, small_dataset:
     assert list(dataset.users["zip_code"]) == list(small_dataset.users["zip_code"])
 
 
+def test_crlf_u_data_takes_the_fast_parser(folder: Path, monkeypatch) -> None:
+    """Issue 13: a CRLF u.data used to fall back to the line-by-line parser (a 200 MB
+    file: 3.2 GB and 12.7 s instead of 1.2 GB and 2.3 s); now only a stray \\r does."""
+    from movielens_tui.data import movielens
+
+    raw = (folder / "u.data").read_bytes()
+    lf = movielens._fast_ratings(raw)
+    crlf = movielens._fast_ratings(raw.replace(b"\n", b"\r\n"))
+    assert lf is not None and crlf is not None
+    pd.testing.assert_frame_equal(crlf[0], lf[0])
+    assert np.array_equal(crlf[1], lf[1])  # the same line numbers
+    assert movielens._fast_ratings(raw.replace(b"\n", b"\r\n", 1).replace(b"\t", b"\r", 1)) is None
+
+    def no_slow_path(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the slow parser was used")
+
+    positions = _positions_of(folder)
+    monkeypatch.setattr(movielens, "parse_table", no_slow_path)
+    ratings = movielens.parse_ratings(raw.replace(b"\n", b"\r\n"), *positions, "u.data")
+    assert len(ratings) == len(lf[0])
+
+
+def _positions_of(folder: Path) -> tuple[dict[int, int], dict[int, int]]:
+    dataset = load_folder(folder)
+    return (
+        {int(u): i for i, u in enumerate(dataset.users["user_id"])},
+        {int(m): j for j, m in enumerate(dataset.movies["movie_id"])},
+    )
+
+
 def test_line_numbers_count_blank_lines(folder: Path) -> None:
     path = folder / "u.user"
     edit_lines(path, lambda lines: lines.insert(2, ""))  # blank line 3

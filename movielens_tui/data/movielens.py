@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from movielens_tui.data.control_chars import strip_controls
 from movielens_tui.errors import DataError
 
 DEFAULT_GENRES: tuple[str, ...] = (
@@ -280,7 +281,8 @@ def decode_text(raw: bytes, filename: str) -> str:
     """Decode a MovieLens text file: UTF-8 when it is valid UTF-8, else latin-1.
 
     ml-100k ships latin-1; a copy re-saved as UTF-8 (with or without a byte-order
-    mark) decodes correctly too. Binary content (NUL bytes, a gzip or zip stream) and
+    mark) decodes correctly too. Control characters (terminal escapes) are stripped
+    (:mod:`movielens_tui.data.control_chars`). Binary content (NUL bytes, a gzip or zip stream) and
     UTF-16 text are refused.
     """
     if not raw.strip():
@@ -296,9 +298,10 @@ def decode_text(raw: bytes, filename: str) -> str:
             f"restore it from {_origin(filename)}"
         )
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        text = raw.decode("latin-1")
+    return strip_controls(text, filename)
 
 
 def _origin(filename: str) -> str:
@@ -629,12 +632,16 @@ def ratings_from_frame(
 def _fast_ratings(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
     """Parse a clean u.data-format file straight from bytes with pandas' C parser.
 
-    Used for well-formed files only (ASCII, ``\\n`` line ends, no blank lines, four
+    Used for well-formed files only (ASCII, ``\\n`` or ``\\r\\n`` line ends, no blank lines, four
     numeric fields on every line); anything else returns None and goes through
     :func:`parse_table`, which names the offending line. Keeps a 25M-line file to a
     few bytes per field instead of a Python string per line.
     """
-    if not raw.isascii() or b"\x00" in raw or b"\r" in raw or not raw.strip():
+    if b"\r" in raw:
+        if raw.count(b"\r") != raw.count(b"\r\n"):
+            return None  # a stray \r: the careful parser names its line
+        raw = raw.replace(b"\r\n", b"\n")  # CRLF line ends (Windows): same fast parse
+    if not raw.isascii() or b"\x00" in raw or not raw.strip():
         return None
     if raw.startswith(b"\n") or b"\n\n" in raw:
         return None

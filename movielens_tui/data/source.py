@@ -230,7 +230,7 @@ def load(
 
 def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
     """Open a resolved dataset (see :func:`load`)."""
-    from movielens_tui.data import columnar
+    from movielens_tui.data import columnar, control_chars
     from movielens_tui.data.cache_manifest import StaleCache
 
     if found.cache is not None and not os.environ.get(NO_CACHE_ENV):
@@ -240,7 +240,8 @@ def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
             if notify is not None and str(exc) != "no cache yet":
                 notify(f"the cache of {found.spec.name} was not used ({exc}); rebuilding it")
     try:
-        dataset = layouts.load(found.folder, found.spec)
+        with control_chars.collecting() as stripped:
+            dataset = layouts.load(found.folder, found.spec)
     except DataError:
         if found.extracted:  # the zip's files do not parse: keep no extracted copy
             import shutil
@@ -248,6 +249,8 @@ def open_resolved(found: Resolved, notify: Notify | None = None) -> Dataset:
             shutil.rmtree(found.folder, ignore_errors=True)
             _remove_empty(found.folder.parent)
         raise
+    if stripped and notify is not None:
+        notify(f"{found.spec.name}: {control_chars.describe(stripped)}")
     if not os.environ.get(NO_CACHE_ENV):
         try:
             columnar.write(dataset, found.cache, found.key)
