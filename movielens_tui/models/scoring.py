@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from movielens_tui.errors import ModelError
+from movielens_tui.models.blas import single_thread
 from movielens_tui.models.kinds import kind_of
 from movielens_tui.models.kinds.base import COSINE, DOT, MEASURES, compute_scores
 from movielens_tui.models.ranking import top_k as top_k_rows
@@ -55,7 +56,8 @@ def neighbors(model: TrainedModel, movie: int, measure: str = DOT, k: int = 6) -
     """Movies most similar to internal movie ``movie`` (itself included, as in the colab)."""
     if not 0 <= movie < model.n_movies:
         raise ModelError(f"movie position {movie} is outside the model (0..{model.n_movies - 1})")
-    return top_k(kind_of(model).similar(model, movie, measure), k)
+    with single_thread():
+        return top_k(kind_of(model).similar(model, movie, measure), k)
 
 
 def recommend(
@@ -71,9 +73,10 @@ def recommend(
     The kind scores the movies (biased-mf DOT scores are its predicted ratings).
     """
     kind = kind_of(model)
-    scores = kind.score(model, kind.user_query(model, dataset, user), measure)
-    exclude = dataset.rated_by(user) if exclude_rated else None
-    return top_k(scores, k, exclude)
+    with single_thread():
+        scores = kind.score(model, kind.user_query(model, dataset, user), measure)
+        exclude = dataset.rated_by(user) if exclude_rated else None
+        return top_k(scores, k, exclude)
 
 
 def hits_table(dataset: Dataset, hits: list[Hit]) -> list[dict]:
