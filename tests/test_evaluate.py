@@ -381,3 +381,19 @@ def test_evaluate_command_builds_each_protocol(capsys, latest_small, latest_smal
     assert json.loads(capsys.readouterr().out)["protocol"].startswith("random holdout 0.2")
     with pytest.raises(ParamError, match="--train"):
         evaluate_command(_evaluate_args(test=str(test_file)), latest_small)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([0.0, 1.0, 2.0, 2.5, -1e30, float("nan")]), min_size=1, max_size=40
+    ),
+    st.integers(0, 45),
+)
+def test_top_k_of_one_row_matches_the_batch_path(values: list[float], k: int) -> None:
+    """The one-row fast path (sorting only the candidates) gives the batch path's order,
+    ties and NaN included."""
+    from movielens_tui.models.ranking import top_k
+
+    row = np.array(values, dtype=np.float32)
+    assert np.array_equal(top_k(row[None, :], k), top_k(np.vstack([row, row]), k)[:1])

@@ -114,6 +114,17 @@ def test_neighbors_pane_sizes(snap_compare, make_app, model, size) -> None:
 
 @SIZES
 def test_you_pane_sizes(snap_compare, make_app, model, size) -> None:
-    """Opened, then down and 5 as the hint says: the second movie rated."""
+    """Opened, then down and 5 as the hint says: the first movie rated."""
     steps = _steps(model, ("6",), ("down", "5"))
     assert snap_compare(make_app(), terminal_size=size, run_before=steps)
+
+
+@SIZES
+def test_users_pane_sizes(snap_compare, make_app, model, size) -> None:
+    steps = _steps(model, ("4", "slash"), _type("#users-filter", "2"), ("enter",))
+    assert snap_compare(make_app(), terminal_size=size, run_before=steps)
+
+
+@SIZES
+def test_map_pane_sizes(snap_compare, make_app, model, size) -> None:
+    assert snap_compare(make_app(), terminal_size=size, run_before=_steps(model, ("5",)))
