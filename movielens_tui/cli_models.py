@@ -109,8 +109,22 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
     model = fit_preset(
         dataset, args.preset, parse_overrides(args), args.seed, args.json, args.strategy
     )
-    out = Path(args.out) if args.out else store.default_model_path(dataset.name)
-    store.save(model, out)
+    asked = Path(args.out) if args.out else store.default_model_path(dataset.name)
+    try:  # a failed save keeps the model: in a fallback file, named in the error
+        saved = store.save_or_fallback(model, asked)
+    except store.SaveError as exc:
+        raise ModelError(
+            f"{exc}; the trained model is lost: free some space or give a writable "
+            "--out FILE, and train again"
+        ) from None
+    out = saved.path
+    _report_trained(args, model, out)
+    if saved.error:
+        raise ModelError(saved.error)  # one line on stderr, exit status 1
+    return 0
+
+
+def _report_trained(args: argparse.Namespace, model: TrainedModel, out: Path) -> None:
     final = model.final_metrics
     if args.json:
         _print_json(
@@ -125,10 +139,13 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
                 "model": str(out),
             }
         )
-        return 0
+        return
     console = _console()
     metrics = ", ".join(f"{k}={v:.4f}" for k, v in final.items())
-    console.print(f"[bold]{model.preset}[/] trained in {model.fit_seconds:.2f} s: {metrics}")
+    from rich.text import Text
+
+    done = f" trained in {model.fit_seconds:.2f} s: {metrics}"
+    console.print(Text.assemble((model.preset, "bold"), done))
     info = model.info
     if info.get("covered_movies", model.n_movies) < model.n_movies:
         console.print(
@@ -136,7 +153,6 @@ def train_command(args: argparse.Namespace, dataset: Dataset) -> int:
             "(the others rank after them)"
         )
     console.print(f"saved to {out}")
-    return 0
 
 
 def evaluate_command(args: argparse.Namespace, dataset: Dataset) -> int:

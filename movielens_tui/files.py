@@ -66,3 +66,68 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
+
+
+def check_target(path: Path) -> None:
+    """Refuse to write over ``path`` if it exists and is not a regular file.
+
+    ``os.replace`` over a folder fails, and over a device or FIFO it replaces the node
+    itself (as root, ``/dev/null`` would become a model file). Raises
+    ``IsADirectoryError`` or :class:`NotARegularFile`; a missing path is fine.
+    """
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(21, "is a folder", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise NotARegularFile(f"{path} is {_kind(info.st_mode)}, not a regular file")
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so a crash or a failed write leaves the old file.
+
+    Writes a temporary file beside ``path``, syncs it, then renames it over ``path``;
+    refuses a ``path`` that is a folder, device or FIFO (:func:`check_target`), both
+    before writing and just before the rename. On any error the temporary file is
+    removed and the error is raised (an ``OSError``: see :func:`write_reason`).
+    """
+    import tempfile
+
+    check_target(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise NotADirectoryError(20, "is not a folder", str(folder)) from None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        check_target(path)  # it may have become a folder or FIFO meanwhile
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reason(path: Path, exc: OSError) -> str:
+    """Why writing ``path`` failed, in a few words ("no space left on device",
+    "/x/models is not a folder", "is a FIFO (named pipe), not a regular file")."""
+    if isinstance(exc, NotARegularFile | TooLarge):
+        return describe(exc)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = reason[:1].lower() + reason[1:]
+    where = Path(str(exc.filename)) if exc.filename is not None else path
+    if isinstance(exc, NotADirectoryError):  # name the file that stands where a folder should
+        blocker = next((p for p in (where, *where.parents) if p.is_file()), None)
+        if blocker is not None:
+            return f"{blocker} is a file, not a folder"
+    if where == path:  # the target itself, or a write that names no file (a full disk)
+        return reason
+    if where.parent == path.parent:  # the temporary file beside the target
+        return f"cannot create a file in {path.parent}: {reason}"
+    return f"{where} {reason}" if reason.startswith("is ") else f"{where}: {reason}"

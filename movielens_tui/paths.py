@@ -39,17 +39,8 @@ def my_ratings_path(dataset_name: str = "ml-100k") -> Path:
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so a crash leaves either the old or the new file."""
-    import tempfile
+    """Write ``payload`` to ``path`` so a crash leaves either the old or the new file;
+    never over a folder, device or FIFO (see :func:`movielens_tui.files.atomic_write`)."""
+    from movielens_tui.files import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, payload)

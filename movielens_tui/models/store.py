@@ -3,15 +3,20 @@
 Arrays are stored under their field names (``extra`` arrays as ``extra/<name>``); the
 metadata (format version, preset, kind, params, history, metric groups, dataset name and
 fingerprint, fit seconds, global mean) is UTF-8 JSON in the ``__metadata__`` uint8 array.
-Writes are atomic (temporary file + rename). Loading refuses anything it cannot fully
-trust with a one-line :class:`ModelError`.
+Writes are atomic (temporary file + rename) and never replace a folder, device or FIFO.
+A model that cannot be saved where asked goes to a fallback file in the temporary folder
+(:func:`save_or_fallback`), so a failed save never loses a freshly trained model.
+Loading refuses anything it cannot fully trust with a one-line :class:`ModelError`.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +24,7 @@ import numpy as np
 
 from movielens_tui.errors import ModelError
 from movielens_tui.models.trained import RATING_RANGE, TrainedModel
-from movielens_tui.paths import atomic_write_bytes, models_dir
+from movielens_tui.paths import models_dir
 
 if TYPE_CHECKING:
     from movielens_tui.data.movielens import Dataset
@@ -74,10 +79,73 @@ def to_bytes(model: TrainedModel) -> bytes:
 
 
 def save(model: TrainedModel, path: Path | str) -> Path:
-    """Write ``model`` to ``path`` atomically; returns the path."""
+    """Write ``model`` to ``path`` atomically; returns the path.
+
+    Raises ``OSError`` when it cannot be written (the old file, if any, is kept) and
+    refuses a ``path`` that is a folder, device or FIFO before any rename.
+    """
+    from movielens_tui.files import atomic_write
+
     path = Path(path)
-    atomic_write_bytes(path, to_bytes(model))
+    atomic_write(path, to_bytes(model))
     return path
+
+
+class SaveError(ModelError):
+    """Neither the asked path nor a fallback file could be written."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where :func:`save_or_fallback` put a model: ``path``, and when that is a fallback
+    file, ``error`` (one line: why the asked path failed, where the model went, how to
+    use it)."""
+
+    path: Path
+    error: str | None = None
+
+
+def save_or_fallback(
+    model: TrainedModel, path: Path | str, fallback_dir: Path | str | None = None
+) -> Saved:
+    """Save ``model`` at ``path``; if that fails, in a new file in ``fallback_dir``
+    (default: the temporary folder), named after ``path``.
+
+    Raises :class:`SaveError` when neither can be written (:class:`ModelError` when the
+    model cannot be serialised at all); an old file at ``path`` is kept either way.
+    """
+    from movielens_tui.files import atomic_write, write_reason
+
+    path = Path(path)
+    payload = to_bytes(model)
+    try:
+        atomic_write(path, payload)
+        return Saved(path)
+    except OSError as exc:
+        reason = write_reason(path, exc)
+    folder = Path(fallback_dir) if fallback_dir is not None else Path(tempfile.gettempdir())
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in path.stem) or "model"
+    fallback: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"movielens-tui-{stem}-", suffix=".npz", dir=folder)
+        fallback = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        if fallback is not None:
+            fallback.unlink(missing_ok=True)
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise SaveError(
+            f"cannot save the model to {path}: {reason}; nor to a fallback file in "
+            f"{folder}: {why[:1].lower() + why[1:]}"
+        ) from None
+    return Saved(
+        fallback,
+        f"cannot save the model to {path}: {reason}; saved it to {fallback} instead "
+        f"(use it with --model {fallback}, or move it where you want it)",
+    )
 
 
 MAX_MODEL_BYTES = 8 * 1024**3  # an EASE of 40k movies is 6.4 GB; nothing saved is larger

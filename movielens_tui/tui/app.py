@@ -880,7 +880,10 @@ def run_app(
     started = time.time()
     # TensorFlow's autograph files go to a private folder removed below: os._exit skips
     # the interpreter exit where TensorFlow would remove them
-    with private_temp_dir(cache_dir() / TEMP_FOLDER) as temp, native_stderr_to(log_path):
+    with (
+        private_temp_dir(cache_dir() / TEMP_FOLDER) as temp,
+        native_stderr_to(log_path) as used_log,
+    ):
 
         def stuck_quit(code: int) -> None:
             if temp is not None:
@@ -895,7 +898,7 @@ def run_app(
     if job_threads_alive((LOAD_THREAD_NAME,)):
         _discard_abandoned_download(started)
     if debug:
-        print(f"native stderr of this session: {log_path}", file=sys.stderr)
+        print(f"native stderr of this session: {used_log or 'discarded'}", file=sys.stderr)
     if job_threads_alive(BACKGROUND_THREADS) or "tensorflow" in sys.modules or app.quit_signal:
         # Leave at once: without waiting for a training thread still importing
         # TensorFlow, without TensorFlow's slow (seconds) and chatty teardown, and after

@@ -1,7 +1,9 @@
 """What the app's process sets up around the UI: native stderr to a log, a private
 temporary folder, and quitting cleanly on SIGTERM / SIGHUP.
 
-- TensorFlow's C++ logging writes to file descriptor 2; it goes to a log file.
+- TensorFlow's C++ logging writes to file descriptor 2; it goes to a log file. When the
+  data dir cannot be written (browsing needs no writes), the log goes to the system's
+  temporary folder instead, or nowhere, and one line on stderr says so.
 - TensorFlow's autograph writes ``__autograph_generated_file*.py`` to the temporary
   folder and removes them at interpreter exit, which ``run_app`` skips (``os._exit``,
   to leave without TensorFlow's slow teardown): five files in ``$TMPDIR`` per run of
@@ -18,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -28,29 +31,83 @@ QUIT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 _RUN = re.compile(r"run-(\d+)-")
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+_outer_temp: list[str] = []  # the temporary folder from before private_temp_dir, if any
+
+
+def system_temp_dir() -> Path:
+    """The temporary folder of the system (``$TMPDIR``, ``/tmp``), even inside
+    :func:`private_temp_dir`, whose folder is removed on the way out."""
+    return Path(_outer_temp[-1] if _outer_temp else tempfile.gettempdir())
+
+
+def _open_log(log_path: Path) -> tuple[int, Path | None, str | None]:
+    """A descriptor to append native stderr to, the file it is, and (when that is not
+    ``log_path``) one line saying why and where it goes instead."""
+    from movielens_tui.files import check_target, write_reason
+
+    try:
+        check_target(log_path)  # a folder, device or FIFO in its place
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        # non-blocking: a FIFO that appears meanwhile fails at once instead of hanging
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK, 0o666)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.set_blocking(fd, True)
+            return fd, log_path, None
+        os.close(fd)
+        reason = "not a regular file"
+    except OSError as exc:
+        reason = write_reason(log_path, exc)
+    head = f"movielens-tui: cannot write the log {log_path} ({reason})"
+    if hasattr(os, "getuid"):
+        fallback = system_temp_dir() / f"movielens-tui-{os.getuid()}.log"
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(fallback, flags, 0o600)
+            info = os.fstat(fd)
+            if info.st_uid == os.getuid() and stat.S_ISREG(info.st_mode):  # not planted
+                os.set_blocking(fd, True)
+                return fd, fallback, f"{head}; logging to {fallback} instead"
+            os.close(fd)
+        except OSError:
+            pass
+    return os.open(os.devnull, os.O_WRONLY), None, f"{head}; native stderr is discarded"
 
 
 @contextlib.contextmanager
-def native_stderr_to(log_path: Path) -> Iterator[None]:
+def native_stderr_to(log_path: Path) -> Iterator[Path | None]:
     """Send file descriptor 2 (TensorFlow's C++ logging) to ``log_path`` meanwhile.
 
     Textual draws on ``sys.__stderr__``; it is pointed at a duplicate of the
     terminal's descriptor so the screen keeps working while fd 2 goes to the log.
+    When ``log_path`` cannot be written (a read-only data dir), the log goes to
+    ``movielens-tui-<uid>.log`` in the system's temporary folder, else nowhere, and one
+    line on stderr says so before the app starts. Yields the log file (None: none).
     """
     try:
         sys.__stderr__.flush()  # type: ignore[union-attr]
         saved = os.dup(2)
     except (AttributeError, OSError, ValueError):
-        yield
+        yield None
         return
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_fd, used, note = _open_log(log_path)
+    except OSError:  # not even /dev/null: leave fd 2 alone
+        os.close(saved)
+        yield None
+        return
+    if note is not None:
+        with contextlib.suppress(OSError, ValueError):
+            print(note, file=sys.stderr, flush=True)
     old_dunder, old_stderr = sys.__stderr__, sys.stderr
     terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
-    with open(log_path, "ab") as log:
-        os.dup2(log.fileno(), 2)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
     sys.__stderr__ = sys.stderr = terminal
     try:
-        yield
+        yield used
     finally:
         terminal.flush()
         os.dup2(saved, 2)
@@ -94,11 +151,13 @@ def private_temp_dir(root: Path) -> Iterator[Path | None]:
         yield None
         return
     old_env, old_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    _outer_temp.append(tempfile.gettempdir())
     os.environ["TMPDIR"] = str(path)
     tempfile.tempdir = str(path)
     try:
         yield path
     finally:
+        _outer_temp.pop()
         tempfile.tempdir = old_tempdir
         if old_env is None:
             os.environ.pop("TMPDIR", None)

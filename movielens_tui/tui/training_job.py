@@ -99,16 +99,21 @@ def train_job(
 
 
 def _save(model: TrainedModel, path: Path) -> TrainedRun:
+    """Save at ``path``; if that fails, in a fallback file in the system's temporary
+    folder (not the app's private one, removed on quit), named in the note."""
     from movielens_tui.errors import MovieLensError
     from movielens_tui.models import store
+    from movielens_tui.tui.process import system_temp_dir
 
     try:
-        store.save(model, path)
+        saved = store.save_or_fallback(model, path, fallback_dir=system_temp_dir())
     except (OSError, MovieLensError) as exc:
         return TrainedRun(model, None, f"not saved: {exc}")
     except Exception as exc:  # noqa: BLE001 - the model is kept, unsaved
         return TrainedRun(model, None, f"not saved: {exc!r}")
-    return TrainedRun(model, path)
+    if saved.error:  # the model is active, and kept in the fallback file
+        return TrainedRun(model, None, saved.error)
+    return TrainedRun(model, saved.path)
 
 
 __all__ = ["Cancelled", "Done", "Failed", "TRAIN_THREAD_NAME", "TrainedRun", "train_job"]
