@@ -385,9 +385,7 @@ def test_evaluate_command_builds_each_protocol(capsys, latest_small, latest_smal
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from([0.0, 1.0, 2.0, 2.5, -1e30, float("nan")]), min_size=1, max_size=40
-    ),
+    st.lists(st.sampled_from([0.0, 1.0, 2.0, 2.5, -1e30, float("nan")]), min_size=1, max_size=40),
     st.integers(0, 45),
 )
 def test_top_k_of_one_row_matches_the_batch_path(values: list[float], k: int) -> None:
