@@ -1,30 +1,11 @@
-"""Import contracts: domain code never imports textual; start-up never imports TensorFlow."""
+"""Start-up never imports TensorFlow (nor numpy / pandas before the first paint). That
+domain code never imports textual is import-linter's forbidden contract
+(``test_import_contract.py``)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
-
-PACKAGE = Path(__file__).resolve().parents[1] / "movielens_tui"
-DOMAIN = ["data", "models", "search.py", "evaluate.py", "my_ratings.py"]
-
-
-def _domain_files() -> list[Path]:
-    files: list[Path] = []
-    for name in DOMAIN:
-        path = PACKAGE / name
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
-    return files
-
-
-@pytest.mark.parametrize("path", _domain_files(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_domain_module_never_imports_textual(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert "import textual" not in text and "from textual" not in text
-    assert "movielens_tui.tui" not in text and "movielens_tui.cli" not in text
 
 
 def _modules_after(code: str) -> set[str]:
