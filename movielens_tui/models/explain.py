@@ -216,11 +216,7 @@ def _exact(
 def _exact_note(model: TrainedModel, measure: str) -> str:
     if measure == COSINE:
         return "exact: cosine score split over the rated movies"
-    if model.kind == "popularity":
-        return "exact: the score is the movie's number of training ratings"
-    if model.movie_bias is not None and model.kind == "biased-mf":
-        return "exact: mean + biases + the rated movies' shares"
-    return "exact: the rated movies' shares add up to the score"
+    return kind_of(model).exact_note
 
 
 def _approximate(

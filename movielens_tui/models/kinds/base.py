@@ -114,6 +114,7 @@ class ModelKind:
     ranking: ClassVar[bool] = True
     distributed: ClassVar[bool] = False
     exact_explanation: ClassVar[bool] = False
+    exact_note: ClassVar[str] = "exact: the rated movies' shares add up to the score"
     user_split: ClassVar[bool] = False  # its default holdout holds out users, not ratings
     # a known user's query is built from their rated movies (not a trained-in vector)
     query_from_ratings: ClassVar[bool] = False

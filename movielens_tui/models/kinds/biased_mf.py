@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 class BiasedMF(RidgeFoldIn):
     name = "biased-mf"
     summary = "μ + user/movie biases + embeddings, L2, minibatch SGD with weight averaging"
+    exact_note = "exact: mean + biases + the rated movies' shares"
     rating = True
     distributed = True
     exact_explanation = True  # a score is a sum of named terms (bias, dot product)

@@ -27,6 +27,7 @@ ONE = np.ones(1, np.float32)
 class Popularity(ModelKind):
     name = "popularity"
     summary = "the baseline: movies ordered by their number of training ratings"
+    exact_note = "exact: the score is the movie's number of training ratings"
     exact_explanation = True
     query_from_ratings = True
     fit_target = "movielens_tui.models.kinds.popularity:fit"
