@@ -367,6 +367,19 @@ def presets_command(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
+    console = _console()
+    if console.width < NARROW:  # a table would cut the hyperparameters: a block each
+        from rich.padding import Padding
+        from rich.text import Text
+
+        for row in rows:
+            flags = ["explains exactly"] if row["exact_explanation"] else []
+            flags += ["distributed"] if row["distributed"] else []
+            head = Text.assemble((row["name"], "bold"), f"  {row['kind']} · {row['purpose']}")
+            console.print(head.append("".join(f" · {f}" for f in flags)))
+            params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+            console.print(Padding(Text(params, style="dim"), (0, 0, 0, 2)))
+        return 0
     table = Table(title="Model presets")
     for column in ("name", "kind", "for", "explains", "distributed", "hyperparameters"):
         table.add_column(column)
@@ -377,8 +390,11 @@ def presets_command(args: argparse.Namespace) -> int:
             "exactly" if row["exact_explanation"] else "-",
             "yes" if row["distributed"] else "-", params,
         )  # fmt: skip
-    _console().print(table)
+    console.print(table)
     return 0
+
+
+NARROW = 120  # below this many columns `presets` prints a block per preset
 
 
 def _short(value: object) -> str:

@@ -236,9 +236,17 @@ def test_presets_json_lists_every_preset_with_its_capabilities(capsys) -> None:
     assert by_name["wals"]["params"]["unobserved_weight"] > 0
 
 
-def test_presets_table(capsys) -> None:
+def test_presets_table(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
     code, out, _ = run(capsys, "presets")
-    assert code == 0 and "wals" in out and "popularity" in out
+    assert code == 0 and "wals" in out and "popularity" in out and "┃ hyperparameters" in out
+
+
+def test_presets_at_80_columns_keep_every_hyperparameter(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "presets")
+    assert code == 0 and "…" not in out
+    assert "unobserved_weight=" in out and "init_stddev=0.5," in out
 
 
 def test_popularity_trains_and_evaluates_like_any_preset(capsys, small_data_dir: Path) -> None:
