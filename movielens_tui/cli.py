@@ -343,7 +343,8 @@ def _cmd_datasets(args: argparse.Namespace, data: str | None) -> int:
     from rich.table import Table
 
     table = Table(title="MovieLens releases")
-    for column, justify in (("name", "left"), ("MB", "right"), ("state", "left"), ("about", "left")):
+    columns = (("name", "left"), ("MB", "right"), ("state", "left"), ("about", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in rows:
         state = "bundled" if row["bundled"] else ("cached" if row["cached"] else "")
