@@ -148,7 +148,7 @@ class MovieLensApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "movielens-tui"
     COMMANDS = App.COMMANDS | {MovieLensCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     NOTIFICATION_TIMEOUT = 4
     BINDINGS = [
