@@ -98,6 +98,21 @@ def test_first_run_offline_opens_the_bundled_release(isolated_dirs: Path) -> Non
         screen = term.wait_for(lambda s: "ml-100k could not be downloaded" in s, timeout=30)
         notice = [line for line in screen.splitlines() if "opened the bundled" in line]
         assert len(notice) == 1 and notice[0].strip().startswith("Offline: opened the bundled")
+        # every pane on the bundled release: half stars, no demographics, seeded folds
+        for key, text in (("2", "Start (s)"), ("3", "Search a movie title"),
+                          ("4", "610 users"), ("5", "Movie embeddings"),
+                          ("6", "Your ratings (0)")):  # fmt: skip
+            term.send(key)
+            screen = term.wait_for(lambda s, t=text: t in s, timeout=15)
+        assert "h ±½ star" in screen  # the You pane offers half stars here
+        term.send("Escape")
+        time.sleep(0.5)
+        term.send("7")
+        screen = term.wait_for(lambda s: "Presets (p)" in s, timeout=15)
+        assert "seeded 5-fold" in screen
+        term.send("4")
+        screen = term.wait_for(lambda s: "610 users" in s, timeout=15)
+        assert " Age " not in screen and "Occupation" not in screen  # no demographics
         term.send("C-q")
         assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
     finally:

@@ -117,5 +117,14 @@ def test_a_million_rating_release_from_the_cache_in_every_pane(isolated_dirs: Pa
         term.send("6")
         screen = term.wait_for(lambda s: "Your ratings (0)" in s, timeout=10)
         assert "Storm Fire 4010" in screen  # the most rated movies to rate
+
+        term.send("Escape")  # out of the list (there 7 would still switch; be explicit)
+        time.sleep(0.5)
+        term.send("7")
+        screen = term.wait_for(lambda s: "Presets (p)" in s, timeout=10)
+        assert "seeded 5-fold" in screen  # no canonical folds: the seeded protocol
+        assert "No comparison on ml-25m yet" in screen
+        term.send("C-q")
+        assert "EXITED-0" in term.wait_for(lambda s: "EXITED-" in s, timeout=15)
     finally:
         term.close()
