@@ -13,6 +13,10 @@ of a large streaming read, on the path (gather or dense) the variant computes.
     python benchmarks/mf_speed.py                 # real ml-100k when MOVIELENS_100K_DIR is set
     python benchmarks/mf_speed.py --rounds 5 --threads 1
     python benchmarks/mf_speed.py --smoke         # tiny generated data, seconds
+
+Last, each kernel a step is made of (the XLA gather-and-dot, the two sparse-dense
+matmuls, and U·Vᵀ for the dense path) is timed alone, 1000 times in one compiled loop:
+the floor of a step built from TensorFlow's own kernels.
 """
 
 from __future__ import annotations
@@ -227,6 +231,44 @@ def xla_whole_step_fit(tf, data, train, test, params: dict, dense: bool) -> Call
 # --------------------------------------------------------------------------- main
 
 
+def kernel_times(tf, train, n_users: int, n_movies: int, dim: int, reps: int = 1000) -> dict:  # noqa: ANN001
+    """Wall and CPU ms of each kernel a step is made of, alone, ``reps`` times inside one
+    ``tf.function`` loop (no host round trips): the floor of a step built from TF ops."""
+    from movielens_tui.models.factorization import _rating_tensors, _xla_gather_dot
+
+    indices, _, values = _rating_tensors(train, n_movies)
+    rng = np.random.default_rng(0)
+    U = tf.constant(rng.normal(0, 0.5, (n_users, dim)).astype(np.float32))
+    V = tf.constant(rng.normal(0, 0.5, (n_movies, dim)).astype(np.float32))
+    residual = tf.SparseTensor(indices, values, [n_users, n_movies])
+    kernels = {
+        "XLA gather-and-dot (predictions at the ratings)": lambda: _xla_gather_dot(U, V, indices),
+        "sparse-dense matmul residual·V (user gradient)": lambda: tf.sparse.sparse_dense_matmul(
+            residual, V
+        ),
+        "sparse-dense matmul residualᵀ·U (movie gradient)": lambda: tf.sparse.sparse_dense_matmul(
+            residual, U, adjoint_a=True
+        ),
+        "dense U·Vᵀ (the dense path's product)": lambda: tf.matmul(U, V, transpose_b=True),
+    }
+    out = {}
+    for name, kernel in kernels.items():
+
+        @tf.function
+        def loop(kernel=kernel):  # noqa: ANN001, ANN202
+            total = tf.zeros([])
+            for _ in tf.range(reps):
+                total += tf.reduce_sum(kernel())
+            return total
+
+        loop()  # trace and compile
+        started, cpu_started = time.perf_counter(), time.process_time()
+        loop()
+        out[name] = (1e3 * (time.perf_counter() - started) / reps,
+                     1e3 * (time.process_time() - cpu_started) / reps)  # fmt: skip
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny generated data, 20 iterations")
@@ -297,6 +339,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {1e3 * w.min() / steps:.2f} / {1e3 * np.median(w) / steps:.2f} | "
               f"{1e3 * c.min() / steps:.2f} | {w.min():.2f} / {np.median(w):.2f} | "
               f"{floor:.2f} ({path}) | {train_mse:.4f} / {test_mse:.4f} |")  # fmt: skip
+    print()
+    print("Each kernel of a step alone, 1000 times in one compiled loop (the floor of a step")
+    print("made of TF ops; a step needs the first three):")
+    print()
+    print("| kernel | ms (wall) | CPU ms |")
+    print("|---|---|---|")
+    reps = 50 if args.smoke else 1000
+    timed = kernel_times(tf, train, data.n_users, data.n_movies, int(params["dim"]), reps)
+    for name, (wall_ms, cpu_ms) in timed.items():
+        print(f"| {name} | {wall_ms:.2f} | {cpu_ms:.2f} |")
     return 0
 
 
