@@ -13,7 +13,14 @@ Groups (``--models``):
   computed with :mod:`movielens_tui.models.ease_pop`'s own functions;
 - ``rp3beta``: RP3beta (Paudel et al. 2017) item-item weights, for comparison only;
 - ``wals``, ``softmax-tuned``: trained with the presets' fit functions (softmax on the
-  first fold only by default: a run takes tens of seconds).
+  first fold only by default: a run takes tens of seconds);
+- ``ease-wals``: the score blend w·z(ease-pop) + (1 − w)·z(wals) of
+  :mod:`movielens_tui.models.ease_wals`: ease-pop at its preset values and WALS at each
+  point of a small grid are fitted once per fold with the presets' fit functions, their
+  users' scores standardised over the movies each user did not rate (``unrated``, the
+  kind's) or over all movies (``all``, for comparison) and mixed at each weight w; the
+  chosen point is then fitted as the ``ease-wals`` preset itself and scored again (the
+  ``check`` line).
 
 Prints each grid sorted by validation P@10 and the chosen values. Nothing is written.
 """
@@ -41,7 +48,7 @@ from movielens_tui.models import ease_pop  # noqa: E402
 from movielens_tui.models.ranking import ranking_metrics  # noqa: E402
 
 METRICS = ("precision_at_10", "recall_at_10", "ndcg_at_10")
-GROUPS = ("ease", "ease-pop", "rp3beta", "wals", "softmax-tuned")
+GROUPS = ("ease", "ease-pop", "rp3beta", "wals", "softmax-tuned", "ease-wals")
 # the closed-form grid: λ, κ (popularity_l2), γ (popularity_exponent), δ (user weights)
 CLOSED_FORM = {
     "regularization": (200.0, 400.0, 600.0, 800.0),
@@ -54,6 +61,15 @@ WALS = {
     "dim": (32, 64, 128),
     "regularization": (5.0, 10.0, 20.0),
     "unobserved_weight": (0.1, 0.3, 0.5),
+}
+# ease-wals: w (ease_weight), the standardisation, and WALS's dim / λ / w₀ (its preset
+# names); ease-pop stays at its preset values
+EASE_WALS = {
+    "ease_weight": (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0),
+    "standardise": ("unrated", "all"),
+    "dim": (64, 128),
+    "wals_regularization": (10.0, 20.0),
+    "unobserved_weight": (0.3, 0.5),
 }
 SOFTMAX = [
     {},  # the colab's: Adagrad, learning rate 8, 3000 iterations, batch 200, dim 35
@@ -168,6 +184,54 @@ def trained_grid(dataset: Dataset, splits: list[Split], preset: str, combos: lis
     return results
 
 
+def ease_wals_grid(dataset: Dataset, splits: list[Split], grid: dict) -> Results:
+    """Validation metrics of the ease-wals blend at every grid point (one ease-pop fit and
+    one WALS fit per WALS point and fold; w and the standardisation are free)."""
+    from movielens_tui.evaluate import model_scorer
+    from movielens_tui.models import ease_wals
+    from movielens_tui.models.trainer import train
+
+    results: Results = {}
+    users = np.arange(dataset.n_users)
+    wals_axes = [name for name in grid if name in ease_wals.WALS_PARAMS]
+    for name, fit_part, validation in splits:
+        rated = _mask(fit_part, dataset.n_users, dataset.n_movies) > 0
+        nothing = np.zeros_like(rated)
+        ease = train(dataset, "ease-pop", {}, train=fit_part, test=None, seed=0)
+        ease_scores = model_scorer(ease, fit_part)(users)
+        for values in itertools.product(*(grid[a] for a in wals_axes)):
+            point = dict(zip(wals_axes, values, strict=True))
+            overrides = ease_wals.wals_params(point)
+            start = time.perf_counter()
+            wals = train(dataset, "wals", overrides, train=fit_part, test=None, seed=0)
+            seconds = time.perf_counter() - start
+            wals_scores = model_scorer(wals, fit_part)(users)
+            for w, standardise in itertools.product(grid["ease_weight"], grid["standardise"]):
+                over = rated if standardise == "unrated" else nothing
+                scores = ease_wals.blend(ease_scores, wals_scores, over, w)
+                key = _key(ease_weight=w, standardise=standardise, **point)
+                results.setdefault(key, []).append(_metrics(dataset, scores, fit_part, validation))
+            print(f"  {name} wals {_key(**point)} ({seconds:.1f} s)", flush=True)
+    return results
+
+
+def check_ease_wals(dataset: Dataset, splits: list[Split], key: str) -> dict[str, float]:
+    """The ``ease-wals`` preset itself, fitted at the point ``key`` on each split: mean
+    validation metrics (should match the grid's row)."""
+    from movielens_tui.evaluate import model_scorer
+    from movielens_tui.models.trainer import train
+
+    point = dict(item.split("=", 1) for item in key.split())
+    point.pop("standardise", None)
+    runs = []
+    for _, fit_part, validation in splits:
+        model = train(dataset, "ease-wals", point, train=fit_part, test=None, seed=0)
+        runs.append(
+            ranking_metrics(model_scorer(model, fit_part), fit_part, validation, dataset.n_movies)
+        )
+    return {m: _mean(runs, m) for m in METRICS}
+
+
 def _key(**params: object) -> str:
     def fmt(v: object) -> str:
         if isinstance(v, list):
@@ -208,7 +272,7 @@ def run(dataset: Dataset, args: argparse.Namespace) -> dict[str, str]:
     grids = _grids(args.smoke)
     for text in args.grid:
         name, _, values = text.partition("=")
-        axes = [g for g in ("closed_form", "rp3beta", "wals") if name in grids[g]]
+        axes = [g for g in ("closed_form", "rp3beta", "wals", "ease_wals") if name in grids[g]]
         if not axes or not values:
             raise SystemExit(f"--grid {text!r}: not NAME=V1,V2 of a grid axis")
         for axis in axes:
@@ -242,6 +306,17 @@ def run(dataset: Dataset, args: argparse.Namespace) -> dict[str, str]:
         results = trained_grid(dataset, splits[: args.softmax_folds], "softmax", combos)
         print(table("softmax (the softmax preset with these overrides)", results), "\n")
         chosen["softmax-tuned"] = best(results)
+    if "ease-wals" in args.models:
+        results = ease_wals_grid(dataset, splits, grids["ease_wals"])
+        print(table("ease-wals (best 25)", results, 25), "\n", flush=True)
+        chosen["ease-wals"] = best(results, lambda key: "standardise=unrated" in key)
+        check = check_ease_wals(dataset, splits, chosen["ease-wals"])
+        print(
+            f"check: the ease-wals preset at {chosen['ease-wals']}: "
+            + ", ".join(f"val {m} {v:.4f}" for m, v in check.items()),
+            "\n",
+            flush=True,
+        )
     print("### chosen on validation")
     for group, key in chosen.items():
         print(f"- {group}: {key}")
@@ -251,7 +326,7 @@ def run(dataset: Dataset, args: argparse.Namespace) -> dict[str, str]:
 def _grids(smoke: bool) -> dict:
     if not smoke:
         return {"closed_form": CLOSED_FORM, "rp3beta": RP3BETA, "wals": WALS,
-                "softmax": SOFTMAX}  # fmt: skip
+                "softmax": SOFTMAX, "ease_wals": EASE_WALS}  # fmt: skip
     return {
         "closed_form": {"regularization": (10.0, 50.0), "popularity_l2": (0.0, 0.5),
                         "popularity_exponent": (0.0, 0.2), "user_weight_exponent": (0.0, 0.5)},
@@ -259,6 +334,9 @@ def _grids(smoke: bool) -> dict:
         "wals": {"dim": (4,), "regularization": (1.0,), "unobserved_weight": (0.1, 0.3)},
         "softmax": [{"iterations": 10}, {"iterations": 10, "optimizer": "adam",
                                          "learning_rate": 0.01}],
+        "ease_wals": {"ease_weight": (0.0, 0.5, 1.0), "standardise": ("unrated", "all"),
+                      "dim": (4,), "wals_regularization": (1.0,),
+                      "unobserved_weight": (0.3,)},
     }  # fmt: skip
 
 

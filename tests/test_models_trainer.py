@@ -30,7 +30,7 @@ def test_registry_is_lazy_and_complete() -> None:
     assert KINDS["ease"] == "movielens_tui.models.ease:fit"
     assert set(KINDS) == {
         "mf", "regularized", "biased-mf", "softmax", "ease", "wals", "popularity", "autorec",
-        "ease-pop",
+        "ease-pop", "ease-wals",
     }  # fmt: skip
     with pytest.raises(ModelError):
         kind_function("nope")

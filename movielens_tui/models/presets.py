@@ -101,6 +101,8 @@ PARAM_SPECS: dict[str, ParamSpec] = {
         ParamSpec("popularity_exponent", "float", 0.0, 2.0, "ease-pop: scores / count^γ"),
         ParamSpec("user_weight_exponent", "float", 0.0, 2.0, "ease-pop: user weight (n/mean)^-δ"),
         ParamSpec("mf_weight", "float", 0.0, 0.95, "autorec: weight of biased-mf in the blend"),
+        ParamSpec("ease_weight", "float", 0.0, 1.0, "ease-wals: weight w of the ease-pop part"),
+        ParamSpec("wals_regularization", "float", 0.0, 1e6, "ease-wals: the WALS part's L2"),
     )  # fmt: skip
 }
 
@@ -245,6 +247,18 @@ PRESETS: dict[str, Preset] = {
          "learning_rate": 0.003, "optimizer": "adam", "holdout": 0.1, "batch_size": 200,
          "test_batch_size": 100},
         [["train_loss", "test_loss"], ["test_precision_at_10", "test_recall_at_10"]],
+    ),
+    "ease-wals": Preset(
+        "ease-wals", "ease-wals",
+        "score blend w·z(ease-pop) + (1−w)·z(wals), each standardised per user over the "
+        "unrated movies: ranking with exact explanations; w and the WALS settings chosen by "
+        "validation P@10 on 20% of each ml-100k u1-u5 training fold "
+        "(benchmarks/tune_ranking.py)",
+        {"regularization": 400.0, "popularity_l2": 1.0, "popularity_exponent": 0.2,
+         "user_weight_exponent": 0.5, "top_n": 0, "dim": 64, "init_stddev": 0.1,
+         "iterations": 10, "wals_regularization": 10.0, "unobserved_weight": 0.3,
+         "ease_weight": 0.4, "holdout": 0.1},
+        [["train_loss"], ["test_precision_at_10", "test_recall_at_10"]],
     ),
 }  # fmt: skip
 

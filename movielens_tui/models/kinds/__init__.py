@@ -17,6 +17,7 @@ from movielens_tui.models.kinds import (  # noqa: F401 - each registers its kind
     biased_mf,
     ease,
     ease_pop,
+    ease_wals,
     mf,
     popularity,
     regularized,
