@@ -20,6 +20,8 @@ def test_mf_speed_smoke_prints_a_table_row(capsys) -> None:
     assert module.main(["--smoke", "--only", "(now)"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| XLA gather-and-dot")]
-    assert len(rows) == 1 and "(gather)" in rows[0]
+    assert len(rows) == 2 and "(now)" in rows[0] and "(gather)" in rows[0]
+    assert rows[1].startswith("| XLA gather-and-dot (predictions at the ratings) |")  # kernels
+    assert "| sparse-dense matmul residual·V (user gradient) |" in out
     work = module.step_work(943, 1682, 90_000, 30)
     assert work["dense_flops"] > 5 * work["gather_flops"]
