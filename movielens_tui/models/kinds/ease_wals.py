@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 EASE = EasePop()  # the parts' kinds (unregistered instances: the methods are stateless)
 WALS = Wals()
 COLUMNS = 256  # rated movies gathered per block when summing ease weights
-SYSTEM_CELLS = 1 << 22  # d×d systems of the WALS fold-in held at once (float64 cells)
 
 
 def _covered(model: TrainedModel) -> np.ndarray | None:
@@ -75,24 +74,8 @@ def wals_part(model: TrainedModel) -> TrainedModel:
 
 
 def _wals_users(model: TrainedModel, lists: list[np.ndarray]) -> np.ndarray:
-    """The WALS fold-in (float64, len(lists)×d) of each list of rated movies: the user
-    solve of training, (w₀VᵀV + (1 − w₀)Σⱼ vⱼvⱼᵀ + λI) u = Σⱼ vⱼ over the listed movies."""
-    w0, lam, V = WALS._system(wals_part(model))
-    d = V.shape[1]
-    base = w0 * (V.T @ V) + lam * np.eye(d)
-    out = np.empty((len(lists), d))
-    step = max(1, SYSTEM_CELLS // (d * d))  # systems solved per batch
-    for start in range(0, len(lists), step):
-        chunk = lists[start : start + step]
-        a = np.empty((len(chunk), d, d))
-        for i, movies in enumerate(chunk):
-            Vo = V[movies]
-            a[i] = base + (1.0 - w0) * (Vo.T @ Vo)
-            out[start + i] = Vo.sum(axis=0)
-        out[start : start + len(chunk)] = np.linalg.solve(
-            a, out[start : start + len(chunk), :, None]
-        )[:, :, 0]
-    return out
+    """The WALS part's fold-in of each list of rated movies (float64, len(lists)×d)."""
+    return WALS.user_vectors(wals_part(model), lists)
 
 
 def _ease_dot(model: TrainedModel, rated: np.ndarray) -> np.ndarray:
@@ -196,7 +179,7 @@ class EaseWals(RatedSetKind):
             rows, cols = where[targets], where[movies]
             inside, hit = rows >= 0, cols >= 0
             share_e[np.ix_(inside, hit)] = weights[rows[inside]][:, cols[hit]]
-            base_e[~inside] = ease[targets[~inside]]
+            base_e[~inside] = ease[targets[~inside]]  # the float64 filled score above
         base_w, share_w = WALS.contributions(wals_part(model), movies, values, targets)
         w = weight(model.params)
         a, b = w / sd_e, (1.0 - w) / sd_w

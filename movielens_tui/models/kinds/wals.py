@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from movielens_tui.models.trained import TrainedModel
 
 CHUNK_CELLS = 1 << 18  # padded (row, rating) cells gathered per batched solve
+SYSTEM_CELLS = 1 << 22  # d×d fold-in systems held at once (float64 cells)
 MAX_CHUNK_ROWS = 8192
 TEST_CELLS_EVERY_STEP = 20_000_000  # test users × movies: ranked at every step up to this
 
@@ -57,10 +58,26 @@ class Wals(FactorKind):
 
     def query_for_movies(self, model: TrainedModel, movies: np.ndarray) -> Query:
         movies = check_movies(model, movies)
+        return Query(self.user_vectors(model, [movies])[0].astype(np.float32))
+
+    def user_vectors(self, model: TrainedModel, lists: list[np.ndarray]) -> np.ndarray:
+        """The fold-in (float64, len(lists)×d) of each list of rated movies: the user solve
+        of training, (w₀VᵀV + (1 − w₀)Σⱼ vⱼvⱼᵀ + λI) u = Σⱼ vⱼ, batched."""
         w0, lam, V = self._system(model)
-        Vo = V[movies]
-        a = w0 * (V.T @ V) + (1.0 - w0) * (Vo.T @ Vo) + lam * np.eye(V.shape[1])
-        return Query(np.linalg.solve(a, Vo.sum(axis=0)).astype(np.float32))
+        d = V.shape[1]
+        base = w0 * (V.T @ V) + lam * np.eye(d)
+        out = np.empty((len(lists), d))
+        step = max(1, SYSTEM_CELLS // (d * d))  # systems solved per batch
+        for start in range(0, len(lists), step):
+            chunk = lists[start : start + step]
+            a = np.empty((len(chunk), d, d))
+            for i, movies in enumerate(chunk):
+                Vo = V[np.asarray(movies, np.int64)]
+                a[i] = base + (1.0 - w0) * (Vo.T @ Vo)
+                out[start + i] = Vo.sum(axis=0)
+            rows = slice(start, start + len(chunk))
+            out[rows] = np.linalg.solve(a, out[rows, :, None])[:, :, 0]
+        return out
 
     def fold_in(
         self, model: TrainedModel, ratings: Mapping[int, float], l2: float | None = None
